@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "td-loop.h"
+
+#define TD_LOOP_BATCH 64
+
+static int epfd = -1;
+static struct td_sweep *sweeps;
+static int stop_flag;
+static int kicked;
+
+int td_loop_init(void)
+{
+	if (epfd >= 0)
+		return 0;
+	epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (epfd < 0)
+		return -errno;
+	stop_flag = 0;
+	return 0;
+}
+
+void td_loop_fini(void)
+{
+	if (epfd >= 0)
+		close(epfd);
+	epfd = -1;
+	sweeps = NULL;
+}
+
+int td_loop_add(struct td_loop_src *src, int fd, uint32_t events, td_loop_fn fn,
+		void *arg)
+{
+	struct epoll_event ev = { .events = events, .data.ptr = src };
+
+	src->fd = fd;
+	src->fn = fn;
+	src->arg = arg;
+	if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
+		return -errno;
+	src->registered = 1;
+	return 0;
+}
+
+int td_loop_mod(struct td_loop_src *src, uint32_t events)
+{
+	struct epoll_event ev = { .events = events, .data.ptr = src };
+
+	if (!src->registered)
+		return -EINVAL;
+	if (epoll_ctl(epfd, EPOLL_CTL_MOD, src->fd, &ev) < 0)
+		return -errno;
+	return 0;
+}
+
+void td_loop_del(struct td_loop_src *src)
+{
+	if (!src->registered)
+		return;
+	epoll_ctl(epfd, EPOLL_CTL_DEL, src->fd, NULL);
+	src->registered = 0;
+}
+
+void td_loop_add_sweep(struct td_sweep *s, td_sweep_fn fn, void *arg)
+{
+	struct td_sweep **pp = &sweeps;
+
+	if (s->registered)
+		return;
+	s->fn = fn;
+	s->arg = arg;
+	s->next = NULL;
+	while (*pp)
+		pp = &(*pp)->next;
+	*pp = s;
+	s->registered = 1;
+}
+
+void td_loop_del_sweep(struct td_sweep *s)
+{
+	struct td_sweep **pp = &sweeps;
+
+	if (!s->registered)
+		return;
+	while (*pp && *pp != s)
+		pp = &(*pp)->next;
+	if (*pp)
+		*pp = s->next;
+	s->registered = 0;
+}
+
+void td_loop_kick(void)
+{
+	kicked = 1;
+}
+
+int td_loop_once(int timeout_ms)
+{
+	struct epoll_event evs[TD_LOOP_BATCH];
+	struct td_sweep *s, *next;
+	int n, i;
+
+	if (kicked)
+		timeout_ms = 0;
+	kicked = 0;
+	n = epoll_wait(epfd, evs, TD_LOOP_BATCH, timeout_ms);
+	if (n < 0) {
+		if (errno != EINTR)
+			return -errno;
+		n = 0;
+	}
+	for (i = 0; i < n; i++) {
+		struct td_loop_src *src = evs[i].data.ptr;
+
+		/* A handler earlier in this batch may have removed src. */
+		if (src->registered)
+			src->fn(src, evs[i].events);
+	}
+	for (s = sweeps; s; s = next) {
+		next = s->next;
+		s->fn(s->arg);
+	}
+	return 0;
+}
+
+int td_loop_run(void)
+{
+	int err;
+
+	while (!stop_flag) {
+		err = td_loop_once(-1);
+		if (err < 0)
+			return err;
+	}
+	return 0;
+}
+
+void td_loop_stop(void)
+{
+	stop_flag = 1;
+}
+
+int td_loop_stopped(void)
+{
+	return stop_flag;
+}
