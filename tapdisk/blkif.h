@@ -115,7 +115,9 @@ static inline unsigned blkif_indirect_pages(unsigned nr_segs)
 	       BLKIF_SEGS_PER_INDIRECT_PAGE;
 }
 
-/* Decode segment i (0-based) from a private copy of an indirect page. */
+/* Decode segment i (0-based) from a private copy of an indirect page.
+ * i must be < BLKIF_SEGS_PER_INDIRECT_PAGE; a larger i reads nothing and
+ * yields a segment that blkif_segs_check refuses (encode ignores it). */
 void blkif_indirect_seg_decode(const void *page, unsigned i, struct blkif_seg *out);
 void blkif_indirect_seg_encode(void *page, unsigned i, const struct blkif_seg *s);
 
@@ -151,17 +153,25 @@ const char *blkif_bad_name(enum blkif_bad b);
  * Validate the header of a decoded request (everything except the
  * segments of an indirect request, which live in granted pages). Pure.
  * For direct READ/WRITE also checks each seg and the sector range.
+ * Checks run in the order: op known (BAD_OP), op offered (UNSUPPORTED),
+ * well formed (NSEGS/SECT/INDIRECT_OP/DISCARD), in range (RANGE), then
+ * read-only (RDONLY). op must equal ring_op except for INDIRECT (decode
+ * guarantees it), else BAD_OP. A DISCARD of 0 sectors is an accepted
+ * no-op when sector <= lim->sectors. An end sector whose byte offset
+ * would not fit an off_t is out of range whatever lim->sectors says.
  */
 enum blkif_bad blkif_req_check(const struct blkif_req *r,
 			       const struct blkif_limits *lim);
 
 /* Validate segments (direct or decoded indirect) and that sector +
- * total length stays inside the device. Pure. total_sectors gets the sum. */
+ * total length stays inside the device. Pure. total_sectors (may be NULL)
+ * gets the sum, 0 on failure. n == 0 gives BLKIF_BAD_NSEGS. */
 enum blkif_bad blkif_segs_check(const struct blkif_seg *segs, unsigned n,
 				uint64_t sector, const struct blkif_limits *lim,
 				uint64_t *total_sectors);
 
-/* BLKIF_RSP_EOPNOTSUPP for BAD_OP / BAD_UNSUPPORTED, else BLKIF_RSP_ERROR. */
+/* BLKIF_RSP_EOPNOTSUPP for BAD_OP / BAD_UNSUPPORTED, BLKIF_RSP_OKAY for
+ * BLKIF_OK, else BLKIF_RSP_ERROR. */
 int16_t blkif_bad_status(enum blkif_bad b);
 
 /*
