@@ -47,6 +47,11 @@
 #define XSIM_DEFAULT_DIR "/run/xentap-sim"
 #define XSIM_ENV_DIR "XENTAP_SIM_DIR"
 
+/* File names inside DIR, as printf formats (domid, then port; both %u). */
+#define XSIM_MEM_NAME "dom%u.mem"
+#define XSIM_TOB_NAME "dom%u-port%u.tob"
+#define XSIM_TOF_NAME "dom%u-port%u.tof"
+
 struct xsim_header {
 	char magic[8];		/* XSIM_MAGIC */
 	uint32_t version;	/* XSIM_VERSION */
