@@ -15,8 +15,9 @@
  * itself returns a negative errno, done() is NOT called.
  *
  * Nothing here blocks on I/O: engines submit and complete asynchronously;
- * a driver that must do a synchronous step (BLKDISCARD on libaio) keeps it
- * short and reports it through the same completion path.
+ * a driver or engine that must do a synchronous step (BLKDISCARD on block
+ * devices, punching a hole on libaio) keeps it short and reports it through
+ * the same completion path (ioeng_ops.complete: done() from the next reap()).
  */
 #ifndef XENTAP_TD_IO_H
 #define XENTAP_TD_IO_H
@@ -29,6 +30,10 @@ enum td_io_op {
 	TD_IO_WRITE = 1,
 	TD_IO_FLUSH = 2,	/* fdatasync */
 	TD_IO_DISCARD = 3,	/* punch hole / BLKDISCARD */
+	/* BLKSECDISCARD: only where info.can_discard_secure (block devices
+	 * that support it); drivers and engines refuse it with -EOPNOTSUPP
+	 * everywhere else. */
+	TD_IO_DISCARD_SECURE = 4,
 };
 
 struct td_io;
@@ -45,7 +50,22 @@ struct td_io {
 	/* private to the driver/engine (short-transfer resubmission etc.) */
 	uint64_t done_bytes;
 	int fd;
-	struct td_io *next;
+	struct td_io *next;	/* engine: backlog and deferred lists */
+	int64_t eng_res;	/* engine: result of a deferred completion */
+	/*
+	 * Private to the driver while the io is queued: a driver that
+	 * intercepts the completion (raw, to finish short transfers) keeps
+	 * the caller's fields here and restores them before calling the
+	 * caller's done(), so the caller sees its io unchanged.
+	 */
+	struct {
+		td_io_done_fn done;	/* the caller's callback */
+		void *ctx;		/* the driver's context (its image) */
+		struct iovec *iov;	/* the caller's iov, iovcnt, offset */
+		unsigned iovcnt;
+		uint64_t offset;
+		struct iovec part;	/* partial first segment of a remainder */
+	} drv;
 };
 
 /* ---- I/O engines ------------------------------------------------------ */
@@ -72,10 +92,19 @@ struct ioeng_ops {
 	int (*submit)(struct ioeng *e);
 	/* Required. Reap completions without blocking and call io->done for
 	 * each with the raw result (bytes or -errno). Returns the number
-	 * reaped. Also clears the fd's readiness. */
+	 * reaped. Also clears the fd's readiness. Before returning it submits
+	 * the backlog that completions made room for and anything that the
+	 * done() callbacks queued, so a callback may queue() again (but
+	 * must not call reap()). */
 	int (*reap)(struct ioeng *e);
-	/* Required. I/Os queued or in flight. */
+	/* Required. I/Os queued (backlog included), in flight, or waiting
+	 * for a deferred completion. */
 	unsigned (*inflight)(struct ioeng *e);
+	/* Optional. Deferred completion: io->done(io, res) is called from a
+	 * later reap() (the fd is made readable). For a driver that did the
+	 * work synchronously (BLKDISCARD) but must not complete inside
+	 * queue(). Never fails; if NULL, the driver calls done() itself. */
+	void (*complete)(struct ioeng *e, struct td_io *io, int64_t res);
 };
 
 extern const struct ioeng_ops ioeng_uring_ops;
@@ -91,6 +120,18 @@ const struct ioeng_ops *ioeng_find(const char *name);
  */
 int ioeng_start(const char *name, unsigned depth, const struct ioeng_ops **ops,
 		struct ioeng **out);
+
+/*
+ * Engine behaviour shared by io_uring and libaio (contract refinements):
+ * - queue() never fails for lack of capacity: beyond `depth` I/Os in
+ *   flight the io waits on an internal backlog that reap() submits as
+ *   completions make room (FIFO).
+ * - ops: READ/WRITE (preadv/pwritev), FLUSH (fdatasync), DISCARD
+ *   (fallocate PUNCH_HOLE|KEEP_SIZE; libaio does it synchronously in
+ *   queue() and completes it from the next reap()). Other ops: -EOPNOTSUPP.
+ * - READ/WRITE results are raw: a short count is passed on as it is.
+ * - Unknown engine names: ioeng_start() returns -EINVAL.
+ */
 
 /* ---- image drivers ---------------------------------------------------- */
 
@@ -150,6 +191,14 @@ const struct td_driver_ops *td_driver_find(const char *type);
 int td_image_open(const char *spec, unsigned flags, const struct ioeng_ops *eng_ops,
 		  struct ioeng *eng, struct td_image **out);
 void td_image_close(struct td_image *img);
+
+/*
+ * Parse a size: decimal bytes with an optional K, M, G or T suffix (powers
+ * of 1024, upper or lower case), e.g. "64M". 0 or -EINVAL (also on
+ * overflow, empty string or trailing garbage). For the ram and null drivers.
+ */
+int td_parse_size(const char *s, uint64_t *out);
+
 static inline int td_image_queue(struct td_image *img, struct td_io *io)
 {
 	return img->drv->queue(img, io);
