@@ -34,14 +34,21 @@ int tapctl_connect(const char *dir, pid_t pid);
  * into *reply (heap-sized struct). Returns reply->status (0 or the negative
  * errno tapdisk reported) or a negative errno for transport failures
  * (-ETIMEDOUT, -ECONNRESET, -EBADMSG).
+ * timeout_ms bounds the whole call (send and receive); < 0 waits forever.
+ * The fd may be blocking or not. After a transport error the stream is out
+ * of step (a late reply may still arrive): close the fd. A reply of the
+ * wrong type, with another seq or without STATUS is -EBADMSG. req->type
+ * with TD_MSG_REPLY set, a negative fd or NULL pointers: -EINVAL.
  */
 int tapctl_call(int fd, struct td_msg *req, struct td_msg *reply, int timeout_ms);
 
-/* One-shot: connect, call, close. */
+/* One-shot: connect, call (TAPCTL_TIMEOUT_MS), close. reply may be NULL
+ * when only the status matters. */
 int tapctl_request(const char *dir, pid_t pid, struct td_msg *req,
 		   struct td_msg *reply);
 
-/* The MESSAGE of the last failed reply seen by this thread ("" if none). */
+/* The MESSAGE of the last failed reply seen by this thread ("" if none).
+ * Cleared when a call starts, so it always belongs to the latest call. */
 const char *tapctl_last_message(void);
 
 /* Convenience wrappers (one-shot). */

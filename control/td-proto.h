@@ -33,7 +33,22 @@
 #define TD_PROTO_VERSION 1u
 #define TD_PROTO_HDR_SIZE 16u
 #define TD_PROTO_MAX_PAYLOAD (256u * 1024u)
+#define TD_PROTO_MAX_FRAME (TD_PROTO_HDR_SIZE + TD_PROTO_MAX_PAYLOAD)
 
+/*
+ * VBD lifecycle (minor numbers come from `tap-ctl allocate`, which creates
+ * the marker <ctl-dir>/tapdisk/tapdisk-<minor>; tapdisk holds an exclusive
+ * flock on the marker while the minor is attached to it):
+ *
+ *   ATTACH      minor becomes a VBD of this tapdisk, without an image
+ *   VBD_OPEN    image opened (attaches implicitly if needed: such a VBD
+ *               is removed again by VBD_CLOSE)
+ *   PAUSE       no new requests taken, in-flight I/O finished, image closed
+ *   UNPAUSE     image reopened (PARAMS: another path, same size), rings resume
+ *   VBD_CLOSE   rings must be disconnected (or FLAGS has TD_F_FORCE)
+ *   DETACH      the VBD must be closed; the last DETACH makes tapdisk exit
+ *               after its reply
+ */
 enum td_msg_type {
 	TD_MSG_STATUS = 1,	/* req: [MINOR]; reply: PID, ENGINE, XENIO, VBD* */
 	TD_MSG_VBD_OPEN = 2,	/* req: MINOR, PARAMS, [FLAGS] */
@@ -41,15 +56,19 @@ enum td_msg_type {
 	TD_MSG_RING_CONNECT = 4,    /* req: MINOR, DOMID, DEVID, QUEUE, RING_ORDER,
 				       RING_REFS, EVTCHN, ABI, [FLAGS] */
 	TD_MSG_RING_DISCONNECT = 5, /* req: MINOR, [QUEUE] (absent: all rings) */
-	/* Reserved for the control-plane work (same framing): */
-	TD_MSG_ATTACH = 6,
-	TD_MSG_DETACH = 7,
-	TD_MSG_PAUSE = 8,
-	TD_MSG_UNPAUSE = 9,
-	TD_MSG_MEDIA_EJECT = 10,
-	TD_MSG_MEDIA_INSERT = 11,
-	TD_MSG_MEDIA_STATUS = 12,
-	TD_MSG_SHUTDOWN = 13,
+	TD_MSG_ATTACH = 6,	/* req: MINOR. -EEXIST if attached here, -ENOENT
+				   if not allocated, -EBUSY if another tapdisk
+				   holds it */
+	TD_MSG_DETACH = 7,	/* req: MINOR. -EBUSY while an image is open */
+	TD_MSG_PAUSE = 8,	/* req: MINOR. Returns once in-flight I/O is done
+				   and the image is closed; -EALREADY if paused */
+	TD_MSG_UNPAUSE = 9,	/* req: MINOR, [PARAMS]. -EINVAL if not paused;
+				   -EMEDIUMTYPE if the new image's size differs */
+	TD_MSG_MEDIA_EJECT = 10,  /* req: MINOR, [FLAGS: TD_F_FORCE] (CD only) */
+	TD_MSG_MEDIA_INSERT = 11, /* req: MINOR, PARAMS (CD only) */
+	TD_MSG_MEDIA_STATUS = 12, /* req: MINOR; reply: VBD (CD only) */
+	TD_MSG_SHUTDOWN = 13,	/* req: -. Drains, closes everything, exits after
+				   the reply */
 	TD_MSG__MAX = 13,
 };
 #define TD_MSG_REPLY 0x8000u
@@ -95,6 +114,7 @@ enum td_attr {
 #define TD_VBD_S_OPEN (1u << 0)
 #define TD_VBD_S_PAUSED (1u << 1)
 #define TD_VBD_S_CLOSING (1u << 2)
+#define TD_VBD_S_ATTACHED (1u << 3)	/* explicitly attached (tap-ctl attach) */
 /* TD_A_STATE for a ring */
 #define TD_RING_S_CONNECTED (1u << 0)
 #define TD_RING_S_HALTED (1u << 1)	/* impossible req_prod seen */
@@ -124,6 +144,8 @@ enum td_stat {
 	TD_STAT_INFLIGHT,	/* gauge */
 	TD_STAT_NOTIFY_SENT,
 	TD_STAT_EVENTS,		/* notifications received */
+	TD_STAT_FLUSH_DONE,	/* flushes completed by the engine (fdatasync) */
+	TD_STAT_DISCARD_DONE,	/* discards completed by the engine */
 	TD_STAT__COUNT
 };
 
@@ -196,6 +218,13 @@ void td_msg_init(struct td_msg *m, uint16_t type, uint32_t seq);
  * Encode m (only attributes whose TD_HAS bit is set, plus nr_vbds VBDs)
  * into buf. Returns the frame length or a negative errno (-ENOSPC if it
  * does not fit, -EINVAL if a field is out of range).
+ * Also: buf == NULL only validates and measures (returns the length the
+ * frame needs); -EMSGSIZE if the frame would exceed TD_PROTO_MAX_PAYLOAD
+ * (or a nested VBD 64 KiB), whatever cap is. Out of range (-EINVAL): a
+ * present bit for a tag that has no top-level field, STATUS not in
+ * [-4095, 0], RING_ORDER > 4, RING_REFS count not 1..16, a string not
+ * NUL-terminated within its field, nr_vbds > TD_MAX_VBDS or non-zero in a
+ * request, nr_rings > TD_MAX_RINGS, nr_counters > TD_STAT__COUNT.
  */
 int td_msg_encode(const struct td_msg *m, uint8_t *buf, size_t cap);
 
@@ -209,13 +238,25 @@ int td_msg_frame_len(const uint8_t *buf, size_t len);
 
 /* Decode one complete frame of exactly len bytes into m. 0 or -EBADMSG /
  * -EPROTONOSUPPORT. Unknown message types decode (so the server can reply
- * -EOPNOTSUPP) as long as their attributes are well formed. */
+ * -EOPNOTSUPP) as long as their attributes are well formed.
+ * On success everything up to vbds[] and vbds[0..nr_vbds) is defined
+ * (absent attributes are zero); vbds[nr_vbds..] is left as it was. On
+ * failure the content of m is unspecified. A STATUS outside [-4095, 0] is
+ * -EBADMSG. Consistency between attributes (e.g. RING_REFS count vs
+ * RING_ORDER, which attributes a message type needs) is the receiver's
+ * job, not the codec's. */
 int td_msg_decode(const uint8_t *buf, size_t len, struct td_msg *m);
 
-/* Setters that also mark the attribute present. */
+/* Setters that also mark the attribute present. td_msg_set_u32 ignores a
+ * tag that is not a top-level U32 (STATUS takes the int32 as uint32_t);
+ * td_msg_set_str returns -EINVAL for a tag that is not a top-level STR and
+ * -E2BIG for a string too long for its field. */
 void td_msg_set_u32(struct td_msg *m, enum td_attr a, uint32_t v);
 int td_msg_set_str(struct td_msg *m, enum td_attr a, const char *s);
+/* Copy n (1..TD_MAX_RING_REFS) refs into m: 0 or -EINVAL. */
+int td_msg_set_ring_refs(struct td_msg *m, const uint32_t *refs, uint32_t n);
 
+/* "status", "vbd-open", ... (TD_MSG_REPLY ignored), "unknown" otherwise. */
 const char *td_msg_type_name(uint16_t type);
 
 #endif
