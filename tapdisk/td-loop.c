@@ -11,6 +11,30 @@ static int epfd = -1;
 static struct td_sweep *sweeps;
 static int stop_flag;
 static int kicked;
+static int in_batch;
+static struct td_defer *deferred;
+
+void td_loop_defer(struct td_defer *d, void (*fn)(void *arg), void *arg)
+{
+	d->fn = fn;
+	d->arg = arg;
+	if (!in_batch) {
+		fn(arg);
+		return;
+	}
+	d->next = deferred;
+	deferred = d;
+}
+
+static void run_deferred(void)
+{
+	while (deferred) {
+		struct td_defer *d = deferred;
+
+		deferred = d->next;
+		d->fn(d->arg);
+	}
+}
 
 int td_loop_init(void)
 {
@@ -112,10 +136,12 @@ int td_loop_once(int timeout_ms)
 			return -errno;
 		n = 0;
 	}
+	in_batch = 1;
 	for (i = 0; i < n; i++) {
 		struct td_loop_src *src = evs[i].data.ptr;
 
-		/* A handler earlier in this batch may have removed src. */
+		/* A handler earlier in this batch may have removed src (its
+		 * memory stays valid until run_deferred, see td_loop_defer). */
 		if (src->registered)
 			src->fn(src, evs[i].events);
 	}
@@ -123,6 +149,8 @@ int td_loop_once(int timeout_ms)
 		next = s->next;
 		s->fn(s->arg);
 	}
+	in_batch = 0;
+	run_deferred();
 	return 0;
 }
 

@@ -50,6 +50,19 @@ int td_loop_once(int timeout_ms);
 int td_loop_run(void);
 void td_loop_stop(void);
 int td_loop_stopped(void);
+/*
+ * Deferred release: an object whose td_loop_src may still have an event in
+ * the batch being dispatched must not be freed inside a handler. Embed a
+ * td_defer in it and call td_loop_defer(); fn(arg) runs after the batch
+ * (immediately when no batch is being dispatched).
+ */
+struct td_defer {
+	void (*fn)(void *arg);
+	void *arg;
+	struct td_defer *next;
+};
+void td_loop_defer(struct td_defer *d, void (*fn)(void *arg), void *arg);
+
 /* Ask for one more sweep without waiting (e.g. work was deferred). */
 void td_loop_kick(void);
 

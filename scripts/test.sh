@@ -1,0 +1,61 @@
+#!/bin/sh
+# The full test suite: set-up, `make check` (unit and integration tests on
+# the simulated hypervisor), the same suite built with AddressSanitizer +
+# UndefinedBehaviorSanitizer, and `make distcheck`. Prints one closing line
+# "N passed, N failed, N skipped".
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+"$top/scripts/setup.sh" || exit 1
+
+pass=0 fail=0 skip=0 rc=0
+count() {  # count LOGDIR: add the results of one `make check`
+	for t in $(find "$1" -name '*.trs'); do
+		case $(sed -n 's/^:test-result: //p' "$t") in
+		PASS) pass=$((pass + 1)) ;;
+		SKIP) skip=$((skip + 1)) ;;
+		*) fail=$((fail + 1)) ;;
+		esac
+	done
+}
+show_failures() {
+	for t in $(find "$1" -name '*.trs'); do
+		if ! grep -q '^:test-result: \(PASS\|SKIP\)' "$t"; then
+			echo "---- ${t%.trs}.log"; tail -40 "${t%.trs}.log"
+		fi
+	done
+}
+
+echo "== make check (tests/)"
+cd "$top/_build"
+make -j2 check >check.out 2>&1 || { rc=1; tail -30 check.out; show_failures tests; }
+grep -E '^(PASS|FAIL|SKIP|XFAIL|ERROR):' check.out || true
+count tests
+
+echo "== make check with ASAN+UBSAN (_build-asan/)"
+mkdir -p "$top/_build-asan"
+cd "$top/_build-asan"
+if [ ! -f Makefile ]; then
+	../configure --enable-werror --enable-sanitizers CC=gcc >/dev/null || rc=1
+fi
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+if make -s -j2 >/dev/null 2>build.err; then
+	make -j2 check >check.out 2>&1 || { rc=1; tail -30 check.out; show_failures tests; }
+	grep -E '^(PASS|FAIL|SKIP|XFAIL|ERROR):' check.out | sed 's/^/asan /' || true
+	count tests
+else
+	rc=1; fail=$((fail + 1)); cat build.err
+fi
+unset ASAN_OPTIONS UBSAN_OPTIONS
+
+echo "== make distcheck"
+cd "$top/_build"
+if make -s distcheck >distcheck.out 2>&1; then
+	pass=$((pass + 1)); echo "PASS: distcheck"
+else
+	rc=1; fail=$((fail + 1)); echo "FAIL: distcheck"; tail -40 distcheck.out
+fi
+
+echo "$pass passed, $fail failed, $skip skipped"
+[ $fail -eq 0 ] || rc=1
+exit $rc

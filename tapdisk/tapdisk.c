@@ -1,0 +1,281 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * tapdisk: serves disk images to Xen guests over blkif rings.
+ * See tapdisk(8).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tapctl.h"
+#include "td-ctl.h"
+#include "td-log.h"
+#include "td-loop.h"
+#include "td-vbd.h"
+#include "xsim.h"
+
+#define TD_ENGINE_DEPTH 1024
+
+static struct td_loop_src sig_src = { .fd = -1 };
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: tapdisk [options]\n"
+		"Serve disk images to Xen guests over blkif rings; managed through\n"
+		"its control socket <control-dir>/ctl<pid> (see tap-ctl(8)).\n\n"
+		"  -F, --foreground         do not daemonize; log to stderr\n"
+		"  -c, --control-dir DIR    control socket directory\n"
+		"                           (default $%s or %s)\n"
+		"  -x, --xenio KIND[:ARG]   hypervisor: 'xen' (default) or 'sim[:DIR]',\n"
+		"                           the simulator (DIR default $%s or %s);\n"
+		"                           also from $XENTAP_XENIO\n"
+		"  -e, --engine NAME        I/O engine: auto (default), io_uring, libaio\n"
+		"                           (also from $XENTAP_ENGINE)\n"
+		"  -d, --domid N            domain this backend runs in (default 0)\n"
+		"  -v, --verbose            debug logging\n"
+		"  -V, --version            print the version\n"
+		"  -h, --help               this text\n",
+		TAPCTL_ENV_DIR, TAPCTL_DEFAULT_DIR, XSIM_ENV_DIR, XSIM_DEFAULT_DIR);
+}
+
+static void sig_event(struct td_loop_src *src, uint32_t events)
+{
+	struct signalfd_siginfo si;
+
+	while (read(src->fd, &si, sizeof(si)) == sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGTERM:
+		case SIGINT:
+			td_log(TD_LOG_INFO, NULL, "signal %u: shutting down",
+			       si.ssi_signo);
+			td_loop_stop();
+			break;
+		case SIGHUP:
+			/* syslog needs nothing reopened; stderr neither */
+			td_log(TD_LOG_INFO, NULL, "SIGHUP: logs reopened");
+			break;
+		}
+	}
+}
+
+static int setup_signals(void)
+{
+	sigset_t set;
+	int fd;
+
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -errno;
+	fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	return td_loop_add(&sig_src, fd, EPOLLIN, sig_event, NULL);
+}
+
+/*
+ * Daemonize: the parent waits until the child listens on its control
+ * socket (or failed), prints the child's pid and exits with its status.
+ */
+static int daemonize(int *ready_fd)
+{
+	int pfd[2];
+	pid_t pid;
+
+	if (pipe(pfd) < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid > 0) {
+		char st = 1;
+
+		close(pfd[1]);
+		if (read(pfd[0], &st, 1) != 1)
+			st = 1;
+		if (st == 0)
+			printf("%d\n", (int)pid);
+		exit(st);
+	}
+	/* One fork: the printed pid is the daemon's (its socket is ctl<pid>);
+	 * as a session leader without a terminal it never gets one again,
+	 * since nothing here opens a tty. */
+	close(pfd[0]);
+	setsid();
+	*ready_fd = pfd[1];
+	return 0;
+}
+
+static void daemon_ready(int ready_fd, char status)
+{
+	int null;
+
+	if (ready_fd < 0)
+		return;
+	if (write(ready_fd, &status, 1) < 0)
+		status = 1;
+	close(ready_fd);
+	null = open("/dev/null", O_RDWR);
+	if (null >= 0) {
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(null, 2);
+		if (null > 2)
+			close(null);
+	}
+}
+
+static int setup_xenio(const char *spec, uint32_t domid)
+{
+	char kind[16];
+	const char *arg = NULL, *colon = strchr(spec, ':');
+	size_t n = colon ? (size_t)(colon - spec) : strlen(spec);
+	int err;
+
+	if (n >= sizeof(kind)) {
+		td_log(TD_LOG_ERR, NULL, "unknown hypervisor '%s'", spec);
+		return -EINVAL;
+	}
+	memcpy(kind, spec, n);
+	kind[n] = 0;
+	if (colon && colon[1])
+		arg = colon + 1;
+	td_ctx.xops = xenio_find(kind);
+	if (!td_ctx.xops) {
+		td_log(TD_LOG_ERR, NULL, "unknown hypervisor '%s' (use xen or sim)", kind);
+		return -EINVAL;
+	}
+	snprintf(td_ctx.xenio_name, sizeof(td_ctx.xenio_name), "%s", kind);
+	td_ctx.backend_domid = domid;
+	err = td_ctx.xops->open(&td_ctx.xh, arg, domid);
+	if (err)
+		td_log(TD_LOG_ERR, NULL, "cannot open the %s hypervisor interface: %s",
+		       kind, strerror(-err));
+	return err;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "foreground", no_argument, NULL, 'F' },
+		{ "control-dir", required_argument, NULL, 'c' },
+		{ "xenio", required_argument, NULL, 'x' },
+		{ "engine", required_argument, NULL, 'e' },
+		{ "domid", required_argument, NULL, 'd' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *ctl_dir = NULL, *xenio = getenv("XENTAP_XENIO");
+	const char *engine = getenv("XENTAP_ENGINE");
+	int foreground = 0, ready_fd = -1, c, err;
+	unsigned long domid = 0;
+	char *end;
+
+	while ((c = getopt_long(argc, argv, "Fc:x:e:d:vVh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'F':
+			foreground = 1;
+			break;
+		case 'c':
+			ctl_dir = optarg;
+			break;
+		case 'x':
+			xenio = optarg;
+			break;
+		case 'e':
+			engine = optarg;
+			break;
+		case 'd':
+			errno = 0;
+			domid = strtoul(optarg, &end, 0);
+			if (errno || *end || domid > 0x7fef) {
+				fprintf(stderr, "tapdisk: bad domid '%s'\n", optarg);
+				return 2;
+			}
+			break;
+		case 'v':
+			td_log_set_level(TD_LOG_DEBUG);
+			break;
+		case 'V':
+			printf("tapdisk (xentap) %s\n", PACKAGE_VERSION);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	ctl_dir = tapctl_dir(ctl_dir);
+	if (strlen(ctl_dir) >= sizeof(td_ctx.ctl_dir)) {
+		fprintf(stderr, "tapdisk: control directory path too long\n");
+		return 2;
+	}
+	snprintf(td_ctx.ctl_dir, sizeof(td_ctx.ctl_dir), "%s", ctl_dir);
+	if (!xenio || !*xenio)
+		xenio = "xen";
+	if (!engine || !*engine || !strcmp(engine, "auto"))
+		engine = NULL;
+
+	if (!foreground) {
+		err = daemonize(&ready_fd);
+		if (err) {
+			fprintf(stderr, "tapdisk: cannot daemonize: %s\n", strerror(-err));
+			return 1;
+		}
+		td_log_open_syslog("tapdisk");
+	}
+	err = td_loop_init();
+	if (!err)
+		err = setup_signals();
+	if (!err)
+		err = setup_xenio(xenio, (uint32_t)domid);
+	if (!err) {
+		err = td_ctx_start(engine, TD_ENGINE_DEPTH);
+		if (err)
+			td_log(TD_LOG_ERR, NULL, "cannot start I/O engine %s: %s",
+			       engine ? engine : "auto", strerror(-err));
+	}
+	if (!err) {
+		err = td_ctl_start(ctl_dir);
+		if (err)
+			td_log(TD_LOG_ERR, NULL, "cannot listen in %s: %s", ctl_dir,
+			       strerror(-err));
+	}
+	if (err) {
+		daemon_ready(ready_fd, 1);
+		td_ctx_stop();
+		if (td_ctx.xh)
+			td_ctx.xops->close(td_ctx.xh);
+		return 1;
+	}
+	td_log(TD_LOG_INFO, NULL, "pid %d: hypervisor %s, engine %s, control %s",
+	       (int)getpid(), td_ctx.xenio_name, td_ctx.eops->name, td_ctl_path());
+	daemon_ready(ready_fd, 0);
+
+	err = td_loop_run();
+	td_ctl_stop();
+	td_ctx_stop();	/* drains and closes every VBD */
+	td_ctx.xops->close(td_ctx.xh);
+	td_loop_fini();
+	td_log(TD_LOG_INFO, NULL, "exiting");
+	return err ? 1 : 0;
+}

@@ -1,0 +1,737 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * td-ring: the request path of one blkif ring.
+ *
+ * Life of a request:
+ *   consume   copy the slot out of shared memory (blkif_req_decode), validate
+ *             the private copy (blkif_req_check); indirect segment pages are
+ *             grant-copied into a private page and checked the same way.
+ *             A bad request is answered at once and costs nothing else.
+ *   wait      FIFO of accepted requests; a request leaves it when bounce
+ *             pages are free and ordering allows (a FLUSH or BARRIER waits
+ *             until nothing is in flight, and nothing passes it).
+ *   start     bounce pages taken; writes grant-copy guest data in; the I/O
+ *             goes to the image driver (queued, submitted once per sweep).
+ *   done      reads grant-copy data out; the response is written to the
+ *             slot; responses are pushed and the guest notified once per
+ *             sweep, and only if it asked (rsp_event).
+ *
+ * Ownership: everything in struct td_ring is private to the backend except
+ * `sring`, the shared page(s), of which we only write req_event, rsp_prod
+ * and response slots, and only read req_prod, rsp_event and request slots.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "td-log.h"
+#include "td-ring.h"
+#include "td-vbd.h"
+
+#define TD_POOL_MAX_PAGES 8192u
+#define TD_DRAIN_TIMEOUT_MS 1000
+
+struct td_req {
+	struct td_ring *ring;
+	struct blkif_req br;		/* private copy of the slot */
+	struct blkif_seg *segs;		/* br.seg or ind_segs */
+	struct blkif_seg *ind_segs;	/* per request, max_segs entries */
+	uint32_t *pages;		/* bounce page per segment */
+	struct iovec *iov;
+	uint16_t nsegs;			/* data segments */
+	uint8_t ordered;		/* FLUSH / BARRIER */
+	uint8_t flush_stage;		/* ordered with data: 0 write, 1 flush */
+	uint8_t has_pages;
+	struct td_io io;
+	struct td_req *next;
+};
+
+struct td_ring {
+	struct td_vbd *vbd;
+	struct td_ring_params p;
+	unsigned nr_pages;
+	unsigned size;			/* slots */
+	unsigned max_segs;		/* per request */
+	volatile uint8_t *sring;
+	struct xenio_evtchn *ev;
+	struct td_loop_src ev_src;
+	uint32_t req_cons;
+	uint32_t rsp_prod_pvt;
+	uint32_t rsp_pushed;		/* last rsp_prod we published */
+	unsigned halted : 1;
+	unsigned closing : 1;
+	unsigned rsp_dirty : 1;
+	unsigned ordered_inflight : 1;
+	unsigned inflight;		/* dispatched to the image */
+	unsigned busy;			/* consumed, not yet answered */
+	struct td_req *reqs;
+	struct td_req *free_reqs;
+	struct td_req *wait_head, *wait_tail;
+	/* bounce page pool */
+	uint8_t *pool;
+	uint32_t *pool_free;
+	unsigned pool_pages, pool_nfree;
+	/* scratch: indirect pages and copy descriptors (used synchronously) */
+	uint8_t *ind_buf;
+	struct xenio_copy_seg *cseg;
+	uint64_t counters[TD_STAT__COUNT];
+	char prefix[48];
+	struct td_defer defer;
+};
+
+static inline volatile void *ring_slot(struct td_ring *r, uint32_t idx)
+{
+	return blkif_ring_slot(r->sring, r->p.abi, r->size, idx);
+}
+
+static inline uint8_t *pool_page(struct td_ring *r, uint32_t i)
+{
+	return r->pool + (size_t)i * XENIO_PAGE_SIZE;
+}
+
+/* ---- responses -------------------------------------------------------- */
+
+static void req_free_pages(struct td_req *q)
+{
+	struct td_ring *r = q->ring;
+	unsigned i;
+
+	if (!q->has_pages)
+		return;
+	for (i = 0; i < q->nsegs; i++)
+		r->pool_free[r->pool_nfree++] = q->pages[i];
+	q->has_pages = 0;
+}
+
+/* Answer a request: the only place that writes response slots. */
+static void req_finish(struct td_req *q, int16_t status)
+{
+	struct td_ring *r = q->ring;
+
+	req_free_pages(q);
+	blkif_rsp_encode(r->p.abi, (void *)ring_slot(r, r->rsp_prod_pvt),
+			 q->br.id, q->br.ring_op, status);
+	r->rsp_prod_pvt++;
+	r->busy--;
+	r->rsp_dirty = 1;
+	q->next = r->free_reqs;
+	r->free_reqs = q;
+}
+
+static void ring_push(struct td_ring *r)
+{
+	uint32_t old = r->rsp_pushed, now = r->rsp_prod_pvt;
+
+	if (!r->rsp_dirty)
+		return;
+	r->rsp_dirty = 0;
+	__atomic_thread_fence(__ATOMIC_RELEASE);	/* slots before index */
+	blkif_ring_set(r->sring, BLKIF_RING_RSP_PROD, now);
+	r->rsp_pushed = now;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);	/* index before event read */
+	if (blkif_need_notify(old, now,
+			      blkif_ring_get(r->sring, BLKIF_RING_RSP_EVENT))) {
+		td_ctx.xops->evtchn_notify(r->ev);
+		r->counters[TD_STAT_NOTIFY_SENT]++;
+	}
+}
+
+/* ---- data movement ---------------------------------------------------- */
+
+/*
+ * Grant-copy the data segments of q between the guest and the bounce
+ * pages. Returns 0 or -EFAULT if any segment failed.
+ */
+static int req_copy(struct td_req *q, int to_guest)
+{
+	struct td_ring *r = q->ring;
+	unsigned i, n;
+	int err;
+
+	for (i = 0; i < q->nsegs; i++) {
+		const struct blkif_seg *s = &q->segs[i];
+
+		r->cseg[i] = (struct xenio_copy_seg){
+			.gref = s->gref,
+			.offset = (uint16_t)(s->first_sect << BLKIF_SECTOR_SHIFT),
+			.len = (uint16_t)((s->last_sect - s->first_sect + 1)
+					  << BLKIF_SECTOR_SHIFT),
+			.local = q->iov[i].iov_base,
+			.to_guest = (uint8_t)to_guest,
+		};
+	}
+	n = q->nsegs;
+	err = td_ctx.xops->copy(td_ctx.xh, r->p.domid, r->cseg, n);
+	if (err < 0)
+		return err;
+	for (i = 0; i < n; i++)
+		if (r->cseg[i].status)
+			return r->cseg[i].status;
+	return 0;
+}
+
+static int16_t grant_error(struct td_req *q, int err)
+{
+	struct td_ring *r = q->ring;
+
+	r->counters[TD_STAT_ERR_GRANT]++;
+	TD_RL(TD_LOG_WARN, r->prefix, "id %llu: grant copy failed: %s",
+	      (unsigned long long)q->br.id, strerror(-err));
+	return BLKIF_RSP_ERROR;
+}
+
+static void io_done(struct td_io *io, int64_t res);
+
+static int req_queue_io(struct td_req *q, enum td_io_op op)
+{
+	struct td_io *io = &q->io;
+
+	memset(io, 0, sizeof(*io));
+	io->op = op;
+	io->done = io_done;
+	io->owner = q;
+	if (op == TD_IO_DISCARD || op == TD_IO_DISCARD_SECURE) {
+		io->offset = q->br.sector << BLKIF_SECTOR_SHIFT;
+		io->len = q->br.nr_sectors << BLKIF_SECTOR_SHIFT;
+	} else if (op != TD_IO_FLUSH) {
+		unsigned i;
+
+		io->offset = q->br.sector << BLKIF_SECTOR_SHIFT;
+		io->iov = q->iov;
+		io->iovcnt = q->nsegs;
+		for (i = 0; i < q->nsegs; i++)
+			io->len += q->iov[i].iov_len;
+	}
+	return td_image_queue(q->ring->vbd->img, io);
+}
+
+static void io_done(struct td_io *io, int64_t res)
+{
+	struct td_req *q = io->owner;
+	struct td_ring *r = q->ring;
+	int16_t status = BLKIF_RSP_OKAY;
+	int err;
+
+	if (res < 0) {
+		r->counters[TD_STAT_ERR_IO]++;
+		TD_RL(TD_LOG_WARN, r->prefix, "id %llu op %u: I/O error: %s",
+		      (unsigned long long)q->br.id, q->br.op,
+		      strerror((int)-res));
+		status = BLKIF_RSP_ERROR;
+		goto out;
+	}
+	switch (io->op) {
+	case TD_IO_READ:
+		err = req_copy(q, 1);
+		if (err < 0)
+			status = grant_error(q, err);
+		else
+			r->counters[TD_STAT_SECT_READ] += io->len >> BLKIF_SECTOR_SHIFT;
+		break;
+	case TD_IO_WRITE:
+		r->counters[TD_STAT_SECT_WRITE] += io->len >> BLKIF_SECTOR_SHIFT;
+		if (q->ordered) {
+			/* data of a FLUSH/BARRIER is written: now make it stable */
+			q->flush_stage = 1;
+			err = req_queue_io(q, TD_IO_FLUSH);
+			if (err == 0)
+				return;	/* still in flight */
+			status = BLKIF_RSP_ERROR;
+			r->counters[TD_STAT_ERR_IO]++;
+		}
+		break;
+	case TD_IO_FLUSH:
+		r->counters[TD_STAT_FLUSH_DONE]++;
+		break;
+	case TD_IO_DISCARD:
+	case TD_IO_DISCARD_SECURE:
+		r->counters[TD_STAT_DISCARD_DONE]++;
+		break;
+	}
+out:
+	r->inflight--;
+	if (q->ordered)
+		r->ordered_inflight = 0;
+	req_finish(q, status);
+}
+
+/* Take bounce pages, bring write data in, hand the I/O to the image. */
+static void req_start(struct td_req *q)
+{
+	struct td_ring *r = q->ring;
+	enum td_io_op op;
+	unsigned i;
+	int err;
+
+	for (i = 0; i < q->nsegs; i++) {
+		const struct blkif_seg *s = &q->segs[i];
+
+		q->pages[i] = r->pool_free[--r->pool_nfree];
+		q->iov[i].iov_base = pool_page(r, q->pages[i]) +
+				     ((size_t)s->first_sect << BLKIF_SECTOR_SHIFT);
+		q->iov[i].iov_len = (size_t)(s->last_sect - s->first_sect + 1)
+				    << BLKIF_SECTOR_SHIFT;
+	}
+	q->has_pages = q->nsegs > 0;
+
+	switch (q->br.op) {
+	case BLKIF_OP_READ:
+		op = TD_IO_READ;
+		break;
+	case BLKIF_OP_DISCARD:
+		/* blkif_req_check refused the flag where it is not offered */
+		op = (q->br.discard_flag & BLKIF_DISCARD_SECURE) ?
+		     TD_IO_DISCARD_SECURE : TD_IO_DISCARD;
+		break;
+	case BLKIF_OP_WRITE_BARRIER:
+	case BLKIF_OP_FLUSH_DISKCACHE:
+		op = q->nsegs ? TD_IO_WRITE : TD_IO_FLUSH;
+		q->flush_stage = q->nsegs ? 0 : 1;
+		break;
+	default:
+		op = TD_IO_WRITE;
+		break;
+	}
+	if (op == TD_IO_WRITE) {
+		err = req_copy(q, 0);
+		if (err < 0) {
+			req_finish(q, grant_error(q, err));
+			return;
+		}
+	}
+	r->inflight++;
+	if (q->ordered)
+		r->ordered_inflight = 1;
+	err = req_queue_io(q, op);
+	if (err < 0) {
+		/* done() is not called when queue() fails */
+		r->inflight--;
+		if (q->ordered)
+			r->ordered_inflight = 0;
+		r->counters[TD_STAT_ERR_IO]++;
+		TD_RL(TD_LOG_WARN, r->prefix, "id %llu: cannot queue I/O: %s",
+		      (unsigned long long)q->br.id, strerror(-err));
+		req_finish(q, BLKIF_RSP_ERROR);
+	}
+}
+
+/* Start waiting requests in order, as far as pages and ordering allow. */
+static void ring_dispatch(struct td_ring *r)
+{
+	struct td_req *q;
+
+	while ((q = r->wait_head)) {
+		if (r->ordered_inflight)
+			break;
+		if (q->ordered && r->inflight)
+			break;
+		if (q->nsegs > r->pool_nfree)
+			break;
+		r->wait_head = q->next;
+		if (!r->wait_head)
+			r->wait_tail = NULL;
+		q->next = NULL;
+		req_start(q);
+	}
+}
+
+/* ---- consuming requests ----------------------------------------------- */
+
+static void req_reject(struct td_req *q, enum blkif_bad bad)
+{
+	struct td_ring *r = q->ring;
+
+	r->counters[TD_STAT_ERR_GUEST]++;
+	TD_RL(TD_LOG_WARN, r->prefix, "id %llu op %u: refused: %s",
+	      (unsigned long long)q->br.id, q->br.ring_op, blkif_bad_name(bad));
+	req_finish(q, blkif_bad_status(bad));
+}
+
+static void count_op(struct td_ring *r, const struct blkif_req *br)
+{
+	static const enum td_stat by_op[] = {
+		[BLKIF_OP_READ] = TD_STAT_REQ_READ,
+		[BLKIF_OP_WRITE] = TD_STAT_REQ_WRITE,
+		[BLKIF_OP_WRITE_BARRIER] = TD_STAT_REQ_BARRIER,
+		[BLKIF_OP_FLUSH_DISKCACHE] = TD_STAT_REQ_FLUSH,
+		[BLKIF_OP_PACKET] = TD_STAT_REQ_PACKET,
+		[BLKIF_OP_DISCARD] = TD_STAT_REQ_DISCARD,
+		[BLKIF_OP_INDIRECT] = TD_STAT_REQ_INDIRECT,
+	};
+
+	if (br->ring_op > BLKIF_OP_INDIRECT) {
+		r->counters[TD_STAT_REQ_UNKNOWN]++;
+		return;
+	}
+	r->counters[by_op[br->ring_op]]++;
+	if (br->ring_op == BLKIF_OP_INDIRECT &&
+	    (br->op == BLKIF_OP_READ || br->op == BLKIF_OP_WRITE))
+		r->counters[by_op[br->op]]++;
+}
+
+/* Fetch and check the segments of an indirect request. */
+static enum blkif_bad req_fetch_indirect(struct td_req *q, int *grant_err)
+{
+	struct td_ring *r = q->ring;
+	unsigned npages = blkif_indirect_pages(q->br.nr_segs), i;
+	uint64_t total;
+	int err;
+
+	for (i = 0; i < npages; i++)
+		r->cseg[i] = (struct xenio_copy_seg){
+			.gref = q->br.indirect_grefs[i],
+			.offset = 0,
+			.len = XENIO_PAGE_SIZE,
+			.local = r->ind_buf + (size_t)i * XENIO_PAGE_SIZE,
+			.to_guest = 0,
+		};
+	err = td_ctx.xops->copy(td_ctx.xh, r->p.domid, r->cseg, npages);
+	for (i = 0; err == 0 && i < npages; i++)
+		err = r->cseg[i].status;
+	if (err < 0) {
+		*grant_err = err;
+		return BLKIF_BAD__COUNT;
+	}
+	for (i = 0; i < q->br.nr_segs; i++)
+		blkif_indirect_seg_decode(r->ind_buf + (size_t)(i / BLKIF_SEGS_PER_INDIRECT_PAGE) *
+						       XENIO_PAGE_SIZE,
+					  i % BLKIF_SEGS_PER_INDIRECT_PAGE,
+					  &q->ind_segs[i]);
+	return blkif_segs_check(q->ind_segs, q->br.nr_segs, q->br.sector,
+				&r->vbd->lim, &total);
+}
+
+static void req_accept(struct td_req *q)
+{
+	struct td_ring *r = q->ring;
+	enum blkif_bad bad;
+	int gerr = 0;
+
+	count_op(r, &q->br);
+	bad = blkif_req_check(&q->br, &r->vbd->lim);
+	if (bad != BLKIF_OK) {
+		req_reject(q, bad);
+		return;
+	}
+	q->ordered = 0;
+	q->segs = q->br.seg;
+	q->nsegs = 0;
+	switch (q->br.ring_op) {
+	case BLKIF_OP_INDIRECT:
+		bad = req_fetch_indirect(q, &gerr);
+		if (gerr) {
+			req_finish(q, grant_error(q, gerr));
+			return;
+		}
+		if (bad != BLKIF_OK) {
+			req_reject(q, bad);
+			return;
+		}
+		q->segs = q->ind_segs;
+		q->nsegs = q->br.nr_segs;
+		break;
+	case BLKIF_OP_READ:
+	case BLKIF_OP_WRITE:
+		q->nsegs = q->br.nr_segs;
+		break;
+	case BLKIF_OP_WRITE_BARRIER:
+	case BLKIF_OP_FLUSH_DISKCACHE:
+		q->ordered = 1;
+		q->nsegs = q->br.nr_segs;
+		break;
+	case BLKIF_OP_DISCARD:
+		if (q->br.nr_sectors == 0) {
+			req_finish(q, BLKIF_RSP_OKAY);
+			return;
+		}
+		break;
+	default:
+		/* blkif_req_check lets nothing else through */
+		req_reject(q, BLKIF_BAD_OP);
+		return;
+	}
+	q->next = NULL;
+	if (r->wait_tail)
+		r->wait_tail->next = q;
+	else
+		r->wait_head = q;
+	r->wait_tail = q;
+}
+
+static void ring_halt(struct td_ring *r, uint32_t prod)
+{
+	r->halted = 1;
+	td_loop_del(&r->ev_src);
+	td_log(TD_LOG_ERR, r->prefix,
+	       "impossible req_prod %u (rsp_prod %u, ring size %u): ring halted",
+	       prod, r->rsp_prod_pvt, r->size);
+}
+
+static void ring_consume(struct td_ring *r)
+{
+	uint32_t prod;
+
+	if (r->halted || r->closing || r->vbd->paused || !r->vbd->img)
+		return;
+	for (;;) {
+		prod = blkif_ring_get(r->sring, BLKIF_RING_REQ_PROD);
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);	/* index before slots */
+		if (blkif_prod_overflow(prod, r->rsp_prod_pvt, r->size)) {
+			ring_halt(r, prod);
+			return;
+		}
+		while (r->req_cons != prod) {
+			struct td_req *q = r->free_reqs;
+
+			if (!q) {	/* cannot happen after the check above */
+				ring_halt(r, prod);
+				return;
+			}
+			r->free_reqs = q->next;
+			blkif_req_decode(r->p.abi, ring_slot(r, r->req_cons), &q->br);
+			r->req_cons++;
+			r->busy++;
+			req_accept(q);
+		}
+		/* Ask for a notification, then look once more (no lost wake-up). */
+		blkif_ring_set(r->sring, BLKIF_RING_REQ_EVENT, r->req_cons + 1);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		if (blkif_ring_get(r->sring, BLKIF_RING_REQ_PROD) == r->req_cons)
+			break;
+	}
+	ring_dispatch(r);
+}
+
+static void ring_event(struct td_loop_src *src, uint32_t events)
+{
+	struct td_ring *r = src->arg;
+
+	if (td_ctx.xops->evtchn_ack(r->ev) > 0)
+		r->counters[TD_STAT_EVENTS]++;
+	ring_consume(r);
+}
+
+void td_ring_sweep(struct td_ring *r)
+{
+	ring_dispatch(r);
+	ring_push(r);
+}
+
+/* ---- set-up and tear-down --------------------------------------------- */
+
+static void ring_release(void *arg)
+{
+	free(arg);
+}
+
+static void ring_free(struct td_ring *r)
+{
+	size_t pool_bytes = (size_t)r->pool_pages * XENIO_PAGE_SIZE;
+
+	td_loop_del(&r->ev_src);
+	if (r->ev)
+		td_ctx.xops->evtchn_unbind(r->ev);
+	if (r->sring)
+		td_ctx.xops->unmap(td_ctx.xh, (void *)r->sring, r->nr_pages);
+	if (r->pool)
+		munmap(r->pool, pool_bytes);
+	if (r->reqs) {
+		free(r->reqs[0].ind_segs);
+		free(r->reqs[0].pages);
+		free(r->reqs[0].iov);
+	}
+	free(r->reqs);
+	free(r->pool_free);
+	free(r->ind_buf);
+	free(r->cseg);
+	/* r->ev_src may still be in the loop's current batch */
+	td_loop_defer(&r->defer, ring_release, r);
+}
+
+static int ring_alloc(struct td_ring *r)
+{
+	unsigned i, ms = r->max_segs;
+	struct blkif_seg *segs;
+	uint32_t *pages;
+	struct iovec *iov;
+	size_t want;
+
+	r->reqs = calloc(r->size, sizeof(*r->reqs));
+	segs = calloc((size_t)r->size * ms, sizeof(*segs));
+	pages = calloc((size_t)r->size * ms, sizeof(*pages));
+	iov = calloc((size_t)r->size * ms, sizeof(*iov));
+	if (!r->reqs || !segs || !pages || !iov) {
+		free(segs);
+		free(pages);
+		free(iov);
+		return -ENOMEM;
+	}
+	for (i = 0; i < r->size; i++) {
+		struct td_req *q = &r->reqs[i];
+
+		q->ring = r;
+		q->ind_segs = segs + (size_t)i * ms;
+		q->pages = pages + (size_t)i * ms;
+		q->iov = iov + (size_t)i * ms;
+		q->next = i + 1 < r->size ? &r->reqs[i + 1] : NULL;
+	}
+	r->free_reqs = &r->reqs[0];
+
+	want = (size_t)r->size * ms;
+	if (want > TD_POOL_MAX_PAGES)
+		want = TD_POOL_MAX_PAGES;
+	if (want < ms)
+		want = ms;
+	r->pool_pages = (unsigned)want;
+	r->pool = mmap(NULL, want * XENIO_PAGE_SIZE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (r->pool == MAP_FAILED) {
+		r->pool = NULL;
+		return -ENOMEM;
+	}
+	r->pool_free = calloc(want, sizeof(*r->pool_free));
+	r->ind_buf = aligned_alloc(XENIO_PAGE_SIZE,
+				   (size_t)BLKIF_MAX_INDIRECT_PAGES * XENIO_PAGE_SIZE);
+	r->cseg = calloc(ms > BLKIF_MAX_INDIRECT_PAGES ? ms : BLKIF_MAX_INDIRECT_PAGES,
+			 sizeof(*r->cseg));
+	if (!r->pool_free || !r->ind_buf || !r->cseg)
+		return -ENOMEM;
+	for (i = 0; i < want; i++)
+		r->pool_free[i] = (uint32_t)(want - 1 - i);
+	r->pool_nfree = (unsigned)want;
+	return 0;
+}
+
+int td_ring_connect(struct td_vbd *v, const struct td_ring_params *p,
+		    struct td_ring **out)
+{
+	struct td_ring *r;
+	void *addr = NULL;
+	int err;
+
+	if (p->ring_order > BLKIF_MAX_RING_ORDER || p->queue >= TD_MAX_RINGS)
+		return -EINVAL;
+	if (v->rings[p->queue])
+		return -EEXIST;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	r->vbd = v;
+	r->p = *p;
+	r->nr_pages = 1u << p->ring_order;
+	r->size = blkif_ring_size(p->abi, r->nr_pages);
+	r->max_segs = v->lim.max_indirect_segs > BLKIF_MAX_SEGS ?
+		      v->lim.max_indirect_segs : BLKIF_MAX_SEGS;
+	snprintf(r->prefix, sizeof(r->prefix), "d%u/%u q%u", p->domid, p->devid,
+		 p->queue);
+	if (!r->size) {
+		err = -EINVAL;
+		goto fail;
+	}
+	err = ring_alloc(r);
+	if (err)
+		goto fail;
+	err = td_ctx.xops->map(td_ctx.xh, p->domid, r->nr_pages, p->ring_refs, 1,
+			       &addr);
+	if (err) {
+		td_log(TD_LOG_ERR, r->prefix, "cannot map ring (%u pages): %s",
+		       r->nr_pages, strerror(-err));
+		goto fail;
+	}
+	r->sring = addr;
+	err = td_ctx.xops->evtchn_bind(td_ctx.xh, p->domid, p->evtchn, &r->ev);
+	if (err) {
+		td_log(TD_LOG_ERR, r->prefix, "cannot bind event channel %u: %s",
+		       p->evtchn, strerror(-err));
+		goto fail;
+	}
+	err = td_loop_add(&r->ev_src, td_ctx.xops->evtchn_fd(r->ev), EPOLLIN,
+			  ring_event, r);
+	if (err)
+		goto fail;
+	/* The guest owns the ring's initial state; start from its indices. */
+	r->req_cons = r->rsp_prod_pvt = r->rsp_pushed =
+		blkif_ring_get(r->sring, BLKIF_RING_RSP_PROD);
+	v->rings[p->queue] = r;
+	td_log(TD_LOG_INFO, r->prefix,
+	       "connected: %u page(s), %u slots, abi %s, port %u, vbd%u",
+	       r->nr_pages, r->size, blkif_abi_name(p->abi), p->evtchn, v->minor);
+	*out = r;
+	ring_consume(r);
+	return 0;
+fail:
+	ring_free(r);
+	return err;
+}
+
+/* Finish everything consumed from the ring: the guest gets every answer. */
+void td_ring_quiesce(struct td_ring *r)
+{
+	int idle = 0;
+
+	while (r->wait_head || r->inflight) {
+		struct pollfd pfd = { .fd = td_ctx.eops->fd(td_ctx.eng),
+				      .events = POLLIN };
+
+		ring_dispatch(r);
+		td_ctx.eops->submit(td_ctx.eng);
+		if (!r->inflight)
+			continue;
+		if (poll(&pfd, 1, TD_DRAIN_TIMEOUT_MS) == 0) {
+			if (++idle % 10 == 0)
+				td_log(TD_LOG_WARN, r->prefix,
+				       "waiting for %u I/O(s) to finish", r->inflight);
+			continue;
+		}
+		td_ctx.eops->reap(td_ctx.eng);
+	}
+	ring_push(r);
+}
+
+void td_ring_disconnect(struct td_ring *r)
+{
+	struct td_vbd *v;
+	unsigned i;
+
+	if (!r)
+		return;
+	v = r->vbd;
+	r->closing = 1;
+	td_loop_del(&r->ev_src);
+	td_ring_quiesce(r);
+	for (i = 0; i < TD_STAT__COUNT; i++)
+		if (i != TD_STAT_INFLIGHT)
+			v->counters[i] += r->counters[i];
+	v->rings[r->p.queue] = NULL;
+	td_log(TD_LOG_INFO, r->prefix, "disconnected");
+	ring_free(r);
+}
+
+void td_ring_kick(struct td_ring *r)
+{
+	ring_consume(r);
+}
+
+unsigned td_ring_busy(const struct td_ring *r)
+{
+	return r->busy;
+}
+
+void td_ring_status(const struct td_ring *r, struct td_ring_status *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->domid = r->p.domid;
+	st->devid = r->p.devid;
+	st->queue = r->p.queue;
+	st->ring_order = r->p.ring_order;
+	st->ring_size = r->size;
+	st->abi = r->p.abi;
+	st->evtchn = r->p.evtchn;
+	st->state = TD_RING_S_CONNECTED | (r->halted ? TD_RING_S_HALTED : 0);
+	st->nr_counters = TD_STAT__COUNT;
+	memcpy(st->counters, r->counters, sizeof(st->counters));
+	st->counters[TD_STAT_INFLIGHT] = r->busy;
+}

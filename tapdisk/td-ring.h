@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * td-ring: serves one blkif ring of a VBD.
+ *
+ * Data access is by grant copy into a per-ring pool of page-aligned bounce
+ * pages (O_DIRECT-safe): reads copy to the guest after the I/O, writes copy
+ * from the guest before it. Every request is copied out of the shared ring
+ * and validated once (blkif_req_check / blkif_segs_check); a bad request
+ * costs that request only. An impossible producer index halts this ring
+ * and nothing else.
+ */
+#ifndef XENTAP_TD_RING_H
+#define XENTAP_TD_RING_H
+
+#include <stdint.h>
+
+#include "blkif.h"
+#include "td-proto.h"
+
+struct td_vbd;
+struct td_ring;
+
+struct td_ring_params {
+	uint32_t domid, devid, queue;
+	uint32_t ring_order;		/* 0..BLKIF_MAX_RING_ORDER */
+	uint32_t ring_refs[BLKIF_MAX_RING_PAGES];
+	uint32_t evtchn;		/* the guest's port */
+	enum blkif_abi abi;
+};
+
+int td_ring_connect(struct td_vbd *v, const struct td_ring_params *p,
+		    struct td_ring **out);
+/* Stops taking requests, finishes everything in flight (responses are
+ * written), unmaps and frees. Idempotent on NULL. */
+void td_ring_disconnect(struct td_ring *r);
+/* Finish everything consumed from the ring (no new requests are taken
+ * while the VBD is paused or the ring closing). */
+void td_ring_quiesce(struct td_ring *r);
+/* Look at the ring again (after unpause). */
+void td_ring_kick(struct td_ring *r);
+/* Once per loop iteration: push responses, notify, resume stalled work. */
+void td_ring_sweep(struct td_ring *r);
+void td_ring_status(const struct td_ring *r, struct td_ring_status *st);
+/* Requests consumed from the ring and not yet answered. */
+unsigned td_ring_busy(const struct td_ring *r);
+
+#endif

@@ -1,0 +1,374 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "td-log.h"
+#include "td-ring.h"
+#include "td-vbd.h"
+
+struct td_ctx td_ctx;
+
+static struct td_vbd *vbds;
+
+/* ---- process context ---------------------------------------------------- */
+
+static void eng_event(struct td_loop_src *src, uint32_t events)
+{
+	td_ctx.eops->reap(td_ctx.eng);
+}
+
+/*
+ * Once per loop iteration: every ring pushes its responses and starts what
+ * waited, then the engine submits everything queued in one call.
+ */
+static void ctx_sweep(void *arg)
+{
+	struct td_vbd *v;
+	unsigned i;
+
+	for (v = vbds; v; v = v->next)
+		for (i = 0; i < TD_MAX_RINGS; i++)
+			if (v->rings[i])
+				td_ring_sweep(v->rings[i]);
+	if (td_ctx.eops->inflight(td_ctx.eng))
+		td_ctx.eops->submit(td_ctx.eng);
+}
+
+int td_ctx_start(const char *engine, unsigned depth)
+{
+	int err;
+
+	err = ioeng_start(engine, depth, &td_ctx.eops, &td_ctx.eng);
+	if (err)
+		return err;
+	err = td_loop_add(&td_ctx.eng_src, td_ctx.eops->fd(td_ctx.eng), EPOLLIN,
+			  eng_event, NULL);
+	if (err) {
+		td_ctx.eops->fini(td_ctx.eng);
+		td_ctx.eng = NULL;
+		return err;
+	}
+	td_loop_add_sweep(&td_ctx.sweep, ctx_sweep, NULL);
+	return 0;
+}
+
+void td_ctx_stop(void)
+{
+	td_vbd_close_all();
+	td_loop_del_sweep(&td_ctx.sweep);
+	td_loop_del(&td_ctx.eng_src);
+	if (td_ctx.eops && td_ctx.eng)
+		td_ctx.eops->fini(td_ctx.eng);
+	td_ctx.eng = NULL;
+}
+
+/* ---- VBDs ----------------------------------------------------------------- */
+
+struct td_vbd *td_vbd_find(uint32_t minor)
+{
+	struct td_vbd *v;
+
+	for (v = vbds; v; v = v->next)
+		if (v->minor == minor)
+			return v;
+	return NULL;
+}
+
+struct td_vbd *td_vbd_first(void)
+{
+	return vbds;
+}
+
+unsigned td_vbd_count(void)
+{
+	struct td_vbd *v;
+	unsigned n = 0;
+
+	for (v = vbds; v; v = v->next)
+		n++;
+	return n;
+}
+
+static void vbd_set_limits(struct td_vbd *v)
+{
+	const struct td_image_info *ii = &v->img->info;
+	int ro = ii->readonly || (v->flags & (TD_F_RDONLY | TD_F_CDROM));
+
+	memset(&v->lim, 0, sizeof(v->lim));
+	v->lim.sectors = ii->size >> BLKIF_SECTOR_SHIFT;
+	v->lim.readonly = ro;
+	v->lim.can_flush = 1;
+	v->lim.can_barrier = 1;
+	/* On a read-only VBD discard is not offered, but a guest that sends
+	 * one anyway gets ERROR (as from Linux blkback), not EOPNOTSUPP:
+	 * the check refuses it as a write to a read-only device. */
+	v->lim.can_discard = ii->can_discard || ro;
+	v->lim.can_discard_secure = ii->can_discard_secure && !ro;
+	v->lim.max_indirect_segs = BLKIF_MAX_INDIRECT_SEGS;
+	v->info = (ro ? VDISK_READONLY : 0) |
+		  ((v->flags & TD_F_CDROM) ? VDISK_CDROM | VDISK_REMOVABLE : 0);
+	v->features = TD_FEAT_FLUSH | TD_FEAT_BARRIER |
+		      (v->lim.can_discard && !ro ? TD_FEAT_DISCARD : 0) |
+		      (v->lim.can_discard_secure ? TD_FEAT_DISCARD_SECURE : 0);
+}
+
+static unsigned open_flags(uint32_t flags)
+{
+	unsigned oflags = 0;
+
+	if (flags & (TD_F_RDONLY | TD_F_CDROM))
+		oflags |= TD_OPEN_RDONLY;
+	if (flags & TD_F_NO_DIRECT)
+		oflags |= TD_OPEN_NO_DIRECT;
+	if (flags & TD_F_CDROM)
+		oflags |= TD_OPEN_CDROM;
+	return oflags;
+}
+
+static struct td_vbd *vbd_new(uint32_t minor)
+{
+	struct td_vbd *v = calloc(1, sizeof(*v));
+
+	if (!v)
+		return NULL;
+	v->minor = minor;
+	v->marker_fd = -1;
+	snprintf(v->prefix, sizeof(v->prefix), "vbd%u", minor);
+	v->next = vbds;
+	vbds = v;
+	return v;
+}
+
+static void vbd_free(struct td_vbd *v)
+{
+	struct td_vbd **pp;
+
+	for (pp = &vbds; *pp; pp = &(*pp)->next)
+		if (*pp == v) {
+			*pp = v->next;
+			break;
+		}
+	if (v->marker_fd >= 0)
+		close(v->marker_fd);	/* releases the flock */
+	free(v);
+}
+
+static int vbd_open_image(struct td_vbd *v, const char *params, uint32_t flags,
+			  struct td_image **out)
+{
+	int err = td_image_open(params, open_flags(flags), td_ctx.eops,
+				td_ctx.eng, out);
+
+	if (err)
+		td_log(TD_LOG_ERR, v->prefix, "cannot open %s: %s", params,
+		       strerror(-err));
+	return err;
+}
+
+static void vbd_log_open(struct td_vbd *v)
+{
+	td_log(TD_LOG_INFO, v->prefix,
+	       "opened %s: %llu bytes, sector %u/%u, %s%s, engine %s", v->params,
+	       (unsigned long long)v->img->info.size, v->img->info.logical_sector,
+	       v->img->info.physical_sector,
+	       v->lim.readonly ? "read-only" : "read-write",
+	       v->img->info.o_direct ? ", O_DIRECT" : "", td_ctx.eops->name);
+}
+
+int td_vbd_attach(uint32_t minor, struct td_vbd **out)
+{
+	char path[512];
+	struct td_vbd *v;
+	int fd;
+
+	if (td_vbd_find(minor))
+		return -EEXIST;
+	if ((size_t)snprintf(path, sizeof(path), "%s/tapdisk/tapdisk-%u",
+			     td_ctx.ctl_dir, minor) >= sizeof(path))
+		return -ENAMETOOLONG;
+	fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int err = errno == EWOULDBLOCK ? -EBUSY : -errno;
+
+		close(fd);
+		return err;
+	}
+	v = vbd_new(minor);
+	if (!v) {
+		close(fd);
+		return -ENOMEM;
+	}
+	v->attached = 1;
+	v->marker_fd = fd;
+	td_log(TD_LOG_INFO, v->prefix, "attached");
+	if (out)
+		*out = v;
+	return 0;
+}
+
+int td_vbd_open(uint32_t minor, const char *params, uint32_t flags,
+		struct td_vbd **out)
+{
+	struct td_vbd *v = td_vbd_find(minor);
+	struct td_image *img;
+	int err;
+
+	if (v && (v->img || v->paused))
+		return v->paused ? -EBUSY : -EEXIST;
+	if (!v) {
+		v = vbd_new(minor);
+		if (!v)
+			return -ENOMEM;
+	}
+	err = vbd_open_image(v, params, flags, &img);
+	if (err) {
+		if (!v->attached)
+			vbd_free(v);
+		return err;
+	}
+	v->img = img;
+	v->flags = flags;
+	v->size = img->info.size;
+	snprintf(v->params, sizeof(v->params), "%s", params);
+	vbd_set_limits(v);
+	vbd_log_open(v);
+	if (out)
+		*out = v;
+	return 0;
+}
+
+int td_vbd_close(struct td_vbd *v, int force)
+{
+	unsigned i;
+
+	for (i = 0; i < TD_MAX_RINGS; i++)
+		if (v->rings[i] && !force)
+			return -EBUSY;
+	for (i = 0; i < TD_MAX_RINGS; i++)
+		td_ring_disconnect(v->rings[i]);
+	if (v->img)
+		td_image_close(v->img);
+	v->img = NULL;
+	v->paused = 0;
+	v->params[0] = 0;
+	td_log(TD_LOG_INFO, v->prefix, "closed");
+	if (!v->attached)
+		vbd_free(v);
+	return 0;
+}
+
+int td_vbd_detach(struct td_vbd *v)
+{
+	unsigned i;
+
+	if (v->img || v->paused)
+		return -EBUSY;
+	for (i = 0; i < TD_MAX_RINGS; i++)
+		if (v->rings[i])
+			return -EBUSY;
+	td_log(TD_LOG_INFO, v->prefix, "detached");
+	vbd_free(v);
+	return vbds == NULL;
+}
+
+int td_vbd_pause(struct td_vbd *v)
+{
+	unsigned i;
+
+	if (v->paused)
+		return -EALREADY;
+	if (!v->img)
+		return -ENXIO;
+	v->paused = 1;	/* rings take nothing new from here on */
+	for (i = 0; i < TD_MAX_RINGS; i++)
+		if (v->rings[i])
+			td_ring_quiesce(v->rings[i]);
+	td_image_close(v->img);
+	v->img = NULL;
+	td_log(TD_LOG_INFO, v->prefix, "paused");
+	return 0;
+}
+
+int td_vbd_unpause(struct td_vbd *v, const char *params)
+{
+	struct td_image *img;
+	unsigned i;
+	int err;
+
+	if (!v->paused)
+		return -EINVAL;
+	if (!params)
+		params = v->params;
+	err = vbd_open_image(v, params, v->flags, &img);
+	if (err)
+		return err;
+	if (img->info.size != v->size) {
+		td_log(TD_LOG_ERR, v->prefix,
+		       "unpause: %s is %llu bytes, the VBD is %llu: refused", params,
+		       (unsigned long long)img->info.size,
+		       (unsigned long long)v->size);
+		td_image_close(img);
+		return -EMEDIUMTYPE;
+	}
+	v->img = img;
+	if (params != v->params)
+		snprintf(v->params, sizeof(v->params), "%s", params);
+	vbd_set_limits(v);
+	v->paused = 0;
+	vbd_log_open(v);
+	for (i = 0; i < TD_MAX_RINGS; i++)
+		if (v->rings[i])
+			td_ring_kick(v->rings[i]);
+	return 0;
+}
+
+void td_vbd_close_all(void)
+{
+	while (vbds) {
+		struct td_vbd *v = vbds;
+
+		td_vbd_close(v, 1);
+		if (vbds == v)	/* explicitly attached: close kept it */
+			vbd_free(v);
+	}
+}
+
+void td_vbd_status(const struct td_vbd *v, struct td_vbd_status *st)
+{
+	unsigned i, j;
+
+	memset(st, 0, sizeof(*st));
+	st->minor = v->minor;
+	st->state = (v->img ? TD_VBD_S_OPEN : 0) |
+		    (v->paused ? TD_VBD_S_PAUSED : 0) |
+		    (v->attached ? TD_VBD_S_ATTACHED : 0);
+	st->flags = v->flags;
+	snprintf(st->params, sizeof(st->params), "%s", v->params);
+	st->size = v->size;
+	if (v->img) {
+		st->sector_size = v->img->info.logical_sector;
+		st->phys_sector_size = v->img->info.physical_sector;
+	}
+	st->info = v->info;
+	st->features = v->features;
+	st->max_indirect = v->lim.max_indirect_segs;
+	st->nr_counters = TD_STAT__COUNT;
+	memcpy(st->counters, v->counters, sizeof(st->counters));
+	for (i = 0; i < TD_MAX_RINGS; i++) {
+		struct td_ring_status *rs;
+
+		if (!v->rings[i])
+			continue;
+		rs = &st->rings[st->nr_rings++];
+		td_ring_status(v->rings[i], rs);
+		for (j = 0; j < TD_STAT__COUNT; j++)
+			st->counters[j] += rs->counters[j];
+	}
+}

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * td-vbd: virtual block devices and the process context of tapdisk.
+ *
+ * A VBD is one image (drivers/td-io.h) plus zero or more blkif rings (one
+ * per queue, td-ring.h), identified by its minor number. The process has
+ * one hypervisor connection (xenio), one I/O engine and one event loop,
+ * shared by every VBD.
+ */
+#ifndef XENTAP_TD_VBD_H
+#define XENTAP_TD_VBD_H
+
+#include <stdint.h>
+
+#include "blkif.h"
+#include "td-io.h"
+#include "td-loop.h"
+#include "td-proto.h"
+#include "xenio.h"
+
+struct td_ring;
+
+/* What tapdisk runs on: set up once by main(). */
+struct td_ctx {
+	const struct xenio_ops *xops;
+	struct xenio *xh;
+	char xenio_name[16];
+	uint32_t backend_domid;
+	const struct ioeng_ops *eops;
+	struct ioeng *eng;
+	struct td_loop_src eng_src;
+	struct td_sweep sweep;
+	char ctl_dir[256];		/* for minor markers */
+};
+
+extern struct td_ctx td_ctx;
+
+struct td_vbd {
+	uint32_t minor;
+	char params[TD_PARAMS_MAX];	/* "type:path" as opened */
+	uint32_t flags;			/* TD_F_* */
+	struct td_image *img;		/* NULL: attached only, or paused */
+	unsigned attached : 1;		/* explicit ATTACH (else implicit) */
+	unsigned paused : 1;
+	int marker_fd;			/* flock'ed minor marker, or -1 */
+	uint64_t size;			/* bytes, kept across pause */
+	struct blkif_limits lim;	/* what rings may ask of this VBD */
+	uint32_t info;			/* VDISK_* */
+	uint32_t features;		/* TD_FEAT_* */
+	/* Counters of rings that were disconnected (live rings keep theirs). */
+	uint64_t counters[TD_STAT__COUNT];
+	struct td_ring *rings[TD_MAX_RINGS];	/* by queue index */
+	char prefix[24];		/* "vbd<minor>" for log lines */
+	struct td_vbd *next;
+};
+
+/* Start the engine and the event-loop hooks. 0 or -errno. */
+int td_ctx_start(const char *engine, unsigned depth);
+void td_ctx_stop(void);
+
+int td_vbd_open(uint32_t minor, const char *params, uint32_t flags,
+		struct td_vbd **out);
+/* -EBUSY while rings are connected unless force (then they are drained and
+ * disconnected first). */
+int td_vbd_close(struct td_vbd *v, int force);
+struct td_vbd *td_vbd_find(uint32_t minor);
+struct td_vbd *td_vbd_first(void);
+unsigned td_vbd_count(void);
+/* Explicit attach of an allocated minor (locks its marker). */
+int td_vbd_attach(uint32_t minor, struct td_vbd **out);
+/* The VBD must have no image. Returns 1 if it was the last VBD. */
+int td_vbd_detach(struct td_vbd *v);
+/* Stop taking requests, finish in-flight I/O, close the image. */
+int td_vbd_pause(struct td_vbd *v);
+/* Reopen (params NULL: the same image) and resume the rings. */
+int td_vbd_unpause(struct td_vbd *v, const char *params);
+/* Close everything (drains in-flight I/O). */
+void td_vbd_close_all(void);
+void td_vbd_status(const struct td_vbd *v, struct td_vbd_status *st);
+
+#endif
