@@ -453,6 +453,8 @@ static int cmd_info(struct sf_cli *c, struct simfront *f)
 	sf_kv(c, "devid", "%u", in->devid);
 	sf_kv(c, "minor", "%u", in->minor);
 	sf_kv(c, "evtchn", "%u", in->evtchn);
+	sf_kv(c, "engine", "%s", in->engine);
+	sf_kv(c, "xenio", "%s", in->xenio);
 	return SF_EXIT_OK;
 }
 

@@ -104,6 +104,8 @@ static int sf_status(struct simfront *f, struct td_vbd_status *vbd,
 		sf_set_ctl_error(what, rc);
 		goto out;
 	}
+	snprintf(f->info.engine, sizeof(f->info.engine), "%s", reply->engine);
+	snprintf(f->info.xenio, sizeof(f->info.xenio), "%s", reply->xenio);
 	rc = -ENODEV;
 	for (i = 0; i < reply->nr_vbds && i < TD_MAX_VBDS; i++) {
 		v = &reply->vbds[i];

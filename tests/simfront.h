@@ -102,6 +102,8 @@ struct simfront_info {
 	uint32_t nr_pages;		/* guest memory pages */
 	uint32_t nr_grants;		/* grant table entries */
 	uint32_t domid, devid, minor;
+	char engine[16];		/* tapdisk's I/O engine (STATUS) */
+	char xenio[16];			/* tapdisk's hypervisor interface */
 };
 
 /* Counters of what the frontend saw. */
