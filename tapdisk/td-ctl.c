@@ -349,6 +349,8 @@ static const ctl_handler handlers[TD_MSG__MAX + 1] = {
 
 /* ---- connection I/O ------------------------------------------------------- */
 
+static void conn_process(struct ctl_conn *c);
+
 static void conn_flush(struct ctl_conn *c)
 {
 	while (c->out_off < c->out_len) {
@@ -375,6 +377,7 @@ static void conn_flush(struct ctl_conn *c)
 		return;
 	}
 	td_loop_mod(&c->src, EPOLLIN);
+	conn_process(c);	/* a pipelined request may be waiting */
 }
 
 /* Queue a reply frame; the connection is not read again until it is sent. */
@@ -453,7 +456,6 @@ static void conn_event(struct td_loop_src *src, uint32_t events)
 {
 	struct ctl_conn *c = src->arg;
 	ssize_t n;
-	int flen;
 
 	c->last_active = mono_now();
 	if (events & EPOLLOUT) {
@@ -470,11 +472,22 @@ static void conn_event(struct td_loop_src *src, uint32_t events)
 		return;
 	}
 	c->in_len += (size_t)n;
+	conn_process(c);
+}
+
+/* Handle complete frames in the input buffer, one reply at a time. */
+static void conn_process(struct ctl_conn *c)
+{
+	int flen;
+
+	if (c->out || !c->in_len)
+		return;
 	flen = td_msg_frame_len(c->in, c->in_len);
 	if (flen < 0) {
 		conn_error(c, 0, 0, flen, "bad frame header");
 		return;
 	}
+	/* conn_handle_frame replies, and the reply's flush calls us again */
 	if (flen > 0 && (size_t)flen <= c->in_len)
 		conn_handle_frame(c, (size_t)flen);
 }

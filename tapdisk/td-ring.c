@@ -65,6 +65,7 @@ struct td_ring {
 	unsigned closing : 1;
 	unsigned rsp_dirty : 1;
 	unsigned ordered_inflight : 1;
+	unsigned more : 1;		/* consume budget ran out: go on next sweep */
 	unsigned inflight;		/* dispatched to the image */
 	unsigned busy;			/* consumed, not yet answered */
 	struct td_req *reqs;
@@ -472,8 +473,12 @@ static void ring_halt(struct td_ring *r, uint32_t prod)
 
 static void ring_consume(struct td_ring *r)
 {
+	/* Requests answered at once (refused ones) free their slots at once:
+	 * bound the work per call so a guest cannot keep us here. */
+	unsigned budget = 2 * r->size;
 	uint32_t prod;
 
+	r->more = 0;
 	if (r->halted || r->closing || r->vbd->paused || !r->vbd->img)
 		return;
 	for (;;) {
@@ -485,6 +490,12 @@ static void ring_consume(struct td_ring *r)
 		}
 		while (r->req_cons != prod) {
 			struct td_req *q = r->free_reqs;
+
+			if (!budget--) {
+				r->more = 1;
+				td_loop_kick();
+				goto out;
+			}
 
 			if (!q) {	/* cannot happen after the check above */
 				ring_halt(r, prod);
@@ -502,6 +513,7 @@ static void ring_consume(struct td_ring *r)
 		if (blkif_ring_get(r->sring, BLKIF_RING_REQ_PROD) == r->req_cons)
 			break;
 	}
+out:
 	ring_dispatch(r);
 }
 
@@ -516,6 +528,8 @@ static void ring_event(struct td_loop_src *src, uint32_t events)
 
 void td_ring_sweep(struct td_ring *r)
 {
+	if (r->more)
+		ring_consume(r);
 	ring_dispatch(r);
 	ring_push(r);
 }
