@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,13 +20,16 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "tapctl.h"
+#include "tapctl-int.h"
 
 /* MESSAGE of the last failed reply of this thread's last tapctl_call. */
 static _Thread_local char last_message[TD_MSG_MAX];
 
 /* Sequence numbers: process-wide, so concurrent callers never collide. */
 static uint32_t next_seq;
+
+/* Bound of one-shot requests (tapctl_set_timeout). */
+static int request_timeout_ms = TAPCTL_TIMEOUT_MS;
 
 const char *tapctl_dir(const char *dir)
 {
@@ -246,7 +250,8 @@ int tapctl_request(const char *dir, pid_t pid, struct td_msg *req,
 		rc = fd;
 		goto out;
 	}
-	rc = tapctl_call(fd, req, reply, TAPCTL_TIMEOUT_MS);
+	rc = tapctl_call(fd, req, reply,
+			 __atomic_load_n(&request_timeout_ms, __ATOMIC_RELAXED));
 	close(fd);
 out:
 	free(own);
@@ -256,6 +261,29 @@ out:
 const char *tapctl_last_message(void)
 {
 	return last_message;
+}
+
+void tapctl_set_message(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(last_message, sizeof(last_message), fmt, ap);
+	va_end(ap);
+}
+
+void tapctl_set_timeout(int ms)
+{
+	__atomic_store_n(&request_timeout_ms, ms > 0 ? ms : TAPCTL_TIMEOUT_MS,
+			 __ATOMIC_RELAXED);
+}
+
+void tapctl_sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
 }
 
 struct td_msg *tapctl_msg_new(void)
@@ -363,5 +391,102 @@ int tapctl_status(const char *dir, pid_t pid, int minor, struct td_msg *reply)
 		td_msg_set_u32(req, TD_A_MINOR, (uint32_t)minor);
 	rc = tapctl_request(dir, pid, req, reply);
 	free(req);
+	return rc;
+}
+
+/* ---- VBD lifecycle and media ---- */
+
+/* A request of type for minor, with params (NULL: none) and flags (0:
+ * none), sent and freed. */
+static int minor_request(const char *dir, pid_t pid, uint16_t type,
+			 uint32_t minor, const char *params, uint32_t flags,
+			 struct td_msg *reply)
+{
+	struct td_msg *req = new_request(type);
+	int rc;
+
+	if (!req)
+		return -ENOMEM;
+	td_msg_set_u32(req, TD_A_MINOR, minor);
+	if (flags)
+		td_msg_set_u32(req, TD_A_FLAGS, flags);
+	if (params) {
+		rc = td_msg_set_str(req, TD_A_PARAMS, params);
+		if (rc < 0) {
+			free(req);
+			return rc == -E2BIG ? -ENAMETOOLONG : rc;
+		}
+	}
+	rc = tapctl_request(dir, pid, req, reply);
+	free(req);
+	return rc;
+}
+
+int tapctl_attach(const char *dir, pid_t pid, uint32_t minor)
+{
+	return minor_request(dir, pid, TD_MSG_ATTACH, minor, NULL, 0, NULL);
+}
+
+int tapctl_detach(const char *dir, pid_t pid, uint32_t minor)
+{
+	return minor_request(dir, pid, TD_MSG_DETACH, minor, NULL, 0, NULL);
+}
+
+int tapctl_pause(const char *dir, pid_t pid, uint32_t minor)
+{
+	return minor_request(dir, pid, TD_MSG_PAUSE, minor, NULL, 0, NULL);
+}
+
+int tapctl_unpause(const char *dir, pid_t pid, uint32_t minor,
+		   const char *params)
+{
+	if (params && !*params)
+		return -EINVAL;
+	return minor_request(dir, pid, TD_MSG_UNPAUSE, minor, params, 0, NULL);
+}
+
+int tapctl_shutdown(const char *dir, pid_t pid)
+{
+	struct td_msg *req = new_request(TD_MSG_SHUTDOWN);
+
+	if (!req)
+		return -ENOMEM;
+	return request_and_free(dir, pid, req);
+}
+
+int tapctl_media_eject(const char *dir, pid_t pid, uint32_t minor,
+		       uint32_t flags)
+{
+	return minor_request(dir, pid, TD_MSG_MEDIA_EJECT, minor, NULL, flags,
+			     NULL);
+}
+
+int tapctl_media_insert(const char *dir, pid_t pid, uint32_t minor,
+			const char *params)
+{
+	if (!params || !*params)
+		return -EINVAL;
+	return minor_request(dir, pid, TD_MSG_MEDIA_INSERT, minor, params, 0,
+			     NULL);
+}
+
+int tapctl_media_status(const char *dir, pid_t pid, uint32_t minor,
+			struct td_vbd_status *st)
+{
+	struct td_msg *rep = tapctl_msg_new();
+	int rc;
+
+	if (!rep)
+		return -ENOMEM;
+	rc = minor_request(dir, pid, TD_MSG_MEDIA_STATUS, minor, NULL, 0, rep);
+	if (rc == 0 && st) {
+		if (rep->nr_vbds < 1) {
+			rc = -EBADMSG;
+			tapctl_set_message("tapdisk's reply holds no VBD");
+		} else {
+			*st = rep->vbds[0];
+		}
+	}
+	free(rep);
 	return rc;
 }
