@@ -180,7 +180,7 @@ int main(int argc, char **argv)
 	};
 	const char *ctl_dir = NULL, *xenio = getenv("XENTAP_XENIO");
 	const char *engine = getenv("XENTAP_ENGINE");
-	int foreground = 0, ready_fd = -1, c, err;
+	int foreground = 0, verbose = 0, ready_fd = -1, c, err;
 	unsigned long domid = 0;
 	char *end;
 
@@ -207,6 +207,7 @@ int main(int argc, char **argv)
 			}
 			break;
 		case 'v':
+			verbose = 1;
 			td_log_set_level(TD_LOG_DEBUG);
 			break;
 		case 'V':
@@ -241,7 +242,9 @@ int main(int argc, char **argv)
 			fprintf(stderr, "tapdisk: cannot daemonize: %s\n", strerror(-err));
 			return 1;
 		}
-		td_log_open_syslog("tapdisk");
+		/* Until the parent is told we are ready, only errors go to the
+		 * caller's stderr (tap-ctl spawn shows them); then syslog. */
+		td_log_set_level(TD_LOG_ERR);
 	}
 	err = td_loop_init();
 	if (!err)
@@ -267,9 +270,13 @@ int main(int argc, char **argv)
 			td_ctx.xops->close(td_ctx.xh);
 		return 1;
 	}
+	daemon_ready(ready_fd, 0);
+	if (!foreground) {
+		td_log_open_syslog("tapdisk");
+		td_log_set_level(verbose ? TD_LOG_DEBUG : TD_LOG_INFO);
+	}
 	td_log(TD_LOG_INFO, NULL, "pid %d: hypervisor %s, engine %s, control %s",
 	       (int)getpid(), td_ctx.xenio_name, td_ctx.eops->name, td_ctl_path());
-	daemon_ready(ready_fd, 0);
 
 	err = td_loop_run();
 	td_ctl_stop();

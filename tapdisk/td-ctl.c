@@ -317,7 +317,7 @@ static int h_media(const struct td_msg *m, struct td_msg *rep)
 	if (!v)
 		return err;
 	if (!(v->flags & TD_F_CDROM))
-		return fail(rep, -ENOTTY, "minor %u is not a removable (CD) device",
+		return fail(rep, -EOPNOTSUPP, "minor %u is not a removable (CD) device",
 			    m->minor);
 	return fail(rep, -EOPNOTSUPP, "media hotplug is not implemented yet");
 }

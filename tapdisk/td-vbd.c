@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "td-log.h"
@@ -200,6 +201,17 @@ int td_vbd_attach(uint32_t minor, struct td_vbd **out)
 		close(fd);
 		return err;
 	}
+	/* `tap-ctl free` may have unlinked the marker between our open and
+	 * flock: then the minor is not ours (it may be allocated again). */
+	{
+		struct stat locked, named;
+
+		if (fstat(fd, &locked) < 0 || stat(path, &named) < 0 ||
+		    locked.st_dev != named.st_dev || locked.st_ino != named.st_ino) {
+			close(fd);
+			return -ENOENT;
+		}
+	}
 	v = vbd_new(minor);
 	if (!v) {
 		close(fd);
@@ -258,6 +270,7 @@ int td_vbd_close(struct td_vbd *v, int force)
 	v->img = NULL;
 	v->paused = 0;
 	v->params[0] = 0;
+	v->size = 0;
 	td_log(TD_LOG_INFO, v->prefix, "closed");
 	if (!v->attached)
 		vbd_free(v);
