@@ -29,12 +29,13 @@ fi
 
 cd "$top"
 if [ ! -x configure ] || [ configure.ac -nt configure ]; then
-	autoreconf -fi >/dev/null
+	autoreconf -fi >autoreconf.log 2>&1 || { cat autoreconf.log >&2; exit 1; }
+	rm -f autoreconf.log
 fi
 mkdir -p _build
 cd _build
 if [ ! -f Makefile ] || [ ../configure -nt Makefile ] || [ $# -gt 0 ]; then
 	../configure --enable-werror "$@" >/dev/null
 fi
-make -s -j"$(nproc)" >/dev/null
+make -s -j"$(nproc)" >make.log 2>&1 || { cat make.log >&2; exit 1; }
 echo "setup: built in $top/_build"
