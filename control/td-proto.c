@@ -154,6 +154,8 @@ static const struct attr_desc attrs[TD_A__MAX + 1] = {
 	[TD_A_FEATURES] = ATTR(AT_U32, W_VBD, OFF([CTX_VBD] = V_(features))),
 	[TD_A_MAX_INDIRECT] = ATTR(AT_U32, W_VBD,
 				   OFF([CTX_VBD] = V_(max_indirect))),
+	[TD_A_MEDIA] = ATTR(AT_U32, W_VBD, OFF([CTX_VBD] = V_(media))),
+	[TD_A_MEDIA_GEN] = ATTR(AT_U32, W_VBD, OFF([CTX_VBD] = V_(media_gen))),
 };
 
 _Static_assert(TD_A__MAX < 64, "present is a 64-bit mask");

@@ -100,7 +100,9 @@ enum td_attr {
 	TD_A_RING_SIZE = 24,	/* U32 slots */
 	TD_A_FEATURES = 25,	/* U32 TD_FEAT_* (what the VBD offers a frontend) */
 	TD_A_MAX_INDIRECT = 26,	/* U32 */
-	TD_A__MAX = 26,
+	TD_A_MEDIA = 27,	/* U32 TD_MEDIA_* inside VBD (CD VBDs) */
+	TD_A_MEDIA_GEN = 28,	/* U32 inside VBD: bumped on every media change */
+	TD_A__MAX = 28,
 };
 
 /* TD_A_FLAGS */
@@ -118,6 +120,11 @@ enum td_attr {
 /* TD_A_STATE for a ring */
 #define TD_RING_S_CONNECTED (1u << 0)
 #define TD_RING_S_HALTED (1u << 1)	/* impossible req_prod seen */
+
+/* TD_A_MEDIA */
+#define TD_MEDIA_PRESENT (1u << 0)	/* a medium is in the (closed) drive */
+#define TD_MEDIA_LOCKED (1u << 1)	/* the guest prevents removal */
+#define TD_MEDIA_TRAY_OPEN (1u << 2)
 
 /* TD_A_FEATURES */
 #define TD_FEAT_FLUSH (1u << 0)
@@ -176,6 +183,8 @@ struct td_vbd_status {
 	uint32_t info;		/* VDISK_* */
 	uint32_t features;	/* TD_FEAT_* */
 	uint32_t max_indirect;
+	uint32_t media;		/* TD_MEDIA_* (CD VBDs) */
+	uint32_t media_gen;	/* media changes so far */
 	uint32_t nr_counters;
 	uint64_t counters[TD_STAT__COUNT];
 	uint32_t nr_rings;

@@ -186,6 +186,14 @@ static int h_ring_connect(const struct td_msg *m, struct td_msg *rep)
 	if (p.queue >= TD_MAX_RINGS)
 		return fail(rep, -EINVAL, "queue %u >= %u", p.queue, TD_MAX_RINGS);
 	memcpy(p.ring_refs, m->ring_refs, sizeof(uint32_t) * m->nr_ring_refs);
+	if ((m->flags & TD_F_CDROM) && !v->mmc) {
+		/* libxl's block-tap opens CDs as plain images: tapback says
+		 * what the device is when it connects the ring. */
+		err = td_vbd_make_cdrom(v, m->flags & TD_F_NO_PACKET);
+		if (err)
+			return fail(rep, err, "cannot make minor %u a CD: %s",
+				    m->minor, strerror(-err));
+	}
 	err = td_ring_connect(v, &p, &r);
 	if (err == -EEXIST)
 		return fail(rep, err, "queue %u of minor %u is already connected",
@@ -308,18 +316,68 @@ static int h_unpause(const struct td_msg *m, struct td_msg *rep)
 	return 0;
 }
 
-static int h_media(const struct td_msg *m, struct td_msg *rep)
+static struct td_vbd *need_cd(const struct td_msg *m, struct td_msg *rep,
+			      int *err)
+{
+	struct td_vbd *v = need_vbd(m, rep, err);
+
+	if (v && !v->mmc) {
+		*err = fail(rep, -EOPNOTSUPP,
+			    "minor %u is not a removable (CD) device", m->minor);
+		return NULL;
+	}
+	return v;
+}
+
+static int h_media_eject(const struct td_msg *m, struct td_msg *rep)
 {
 	struct td_vbd *v;
 	int err = 0;
 
-	v = need_vbd(m, rep, &err);
+	v = need_cd(m, rep, &err);
 	if (!v)
 		return err;
-	if (!(v->flags & TD_F_CDROM))
-		return fail(rep, -EOPNOTSUPP, "minor %u is not a removable (CD) device",
+	err = td_media_eject(v, !!(m->flags & TD_F_FORCE));
+	if (err == -EBUSY)
+		return fail(rep, err, "the guest has locked the medium of minor %u "
+			    "(force with -f)", m->minor);
+	if (err)
+		return fail(rep, err, "eject: %s", strerror(-err));
+	return 0;
+}
+
+static int h_media_insert(const struct td_msg *m, struct td_msg *rep)
+{
+	struct td_vbd *v;
+	int err = 0;
+
+	v = need_cd(m, rep, &err);
+	if (!v)
+		return err;
+	NEED(m, TD_A_PARAMS);
+	err = td_media_insert(v, m->params);
+	if (err == -EBUSY)
+		return fail(rep, err, "minor %u has a medium (eject it first)",
 			    m->minor);
-	return fail(rep, -EOPNOTSUPP, "media hotplug is not implemented yet");
+	if (err == -EINVAL)
+		return fail(rep, err, "'%s' names no image", m->params);
+	if (err)
+		return fail(rep, err, "cannot insert '%s': %s", m->params,
+			    strerror(-err));
+	return 0;
+}
+
+static int h_media_status(const struct td_msg *m, struct td_msg *rep)
+{
+	struct td_vbd *v;
+	int err = 0;
+
+	v = need_cd(m, rep, &err);
+	if (!v)
+		return err;
+	td_vbd_status(v, &rep->vbds[0]);
+	rep->nr_vbds = 1;
+	return 0;
 }
 
 static int h_shutdown(const struct td_msg *m, struct td_msg *rep)
@@ -341,9 +399,9 @@ static const ctl_handler handlers[TD_MSG__MAX + 1] = {
 	[TD_MSG_DETACH] = h_detach,
 	[TD_MSG_PAUSE] = h_pause,
 	[TD_MSG_UNPAUSE] = h_unpause,
-	[TD_MSG_MEDIA_EJECT] = h_media,
-	[TD_MSG_MEDIA_INSERT] = h_media,
-	[TD_MSG_MEDIA_STATUS] = h_media,
+	[TD_MSG_MEDIA_EJECT] = h_media_eject,
+	[TD_MSG_MEDIA_INSERT] = h_media_insert,
+	[TD_MSG_MEDIA_STATUS] = h_media_status,
 	[TD_MSG_SHUTDOWN] = h_shutdown,
 };
 

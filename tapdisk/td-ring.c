@@ -28,6 +28,7 @@
 #include <sys/mman.h>
 
 #include "td-log.h"
+#include "td-packet.h"
 #include "td-ring.h"
 #include "td-vbd.h"
 
@@ -45,6 +46,9 @@ struct td_req {
 	uint8_t ordered;		/* FLUSH / BARRIER */
 	uint8_t flush_stage;		/* ordered with data: 0 write, 1 flush */
 	uint8_t has_pages;
+	uint8_t packet;			/* BLKIF_OP_PACKET: segs[0] is the page */
+	uint32_t pkt_page;		/* bounce page for a packet's image read */
+	struct td_pkt pkt;
 	struct td_io io;
 	struct td_req *next;
 };
@@ -104,6 +108,8 @@ static void req_free_pages(struct td_req *q)
 		return;
 	for (i = 0; i < q->nsegs; i++)
 		r->pool_free[r->pool_nfree++] = q->pages[i];
+	if (q->packet)
+		r->pool_free[r->pool_nfree++] = q->pkt_page;
 	q->has_pages = 0;
 }
 
@@ -186,6 +192,50 @@ static int16_t grant_error(struct td_req *q, int err)
 
 static void io_done(struct td_io *io, int64_t res);
 
+/* Copy the answered packet page back to the guest and answer OKAY. */
+static void pkt_reply(struct td_req *q)
+{
+	int err = req_copy(q, 1);
+
+	req_finish(q, err < 0 ? grant_error(q, err) : BLKIF_RSP_OKAY);
+}
+
+/* The guest's page is in iov[0]: run the command, read if it asks to. */
+static void pkt_start(struct td_req *q)
+{
+	struct td_ring *r = q->ring;
+	struct td_io *io = &q->io;
+	int rc, err;
+
+	rc = td_pkt_start(r->vbd, &q->pkt, q->iov[0].iov_base);
+	if (rc < 0) {
+		r->counters[TD_STAT_ERR_GUEST]++;
+		req_finish(q, BLKIF_RSP_ERROR);	/* the guest's page is untouched */
+		return;
+	}
+	if (rc == TD_PKT_DONE) {
+		pkt_reply(q);
+		return;
+	}
+	q->iov[1].iov_base = pool_page(r, q->pkt_page);
+	q->iov[1].iov_len = q->pkt.cmd.plan.length;
+	memset(io, 0, sizeof(*io));
+	io->op = TD_IO_READ;
+	io->offset = q->pkt.cmd.plan.offset;
+	io->len = q->pkt.cmd.plan.length;
+	io->iov = &q->iov[1];
+	io->iovcnt = 1;
+	io->done = io_done;
+	io->owner = q;
+	r->inflight++;
+	err = td_image_queue(r->vbd->img, io);
+	if (err < 0) {
+		r->inflight--;
+		td_pkt_read_done(r->vbd, &q->pkt, q->iov[0].iov_base, NULL, err);
+		pkt_reply(q);
+	}
+}
+
 static int req_queue_io(struct td_req *q, enum td_io_op op)
 {
 	struct td_io *io = &q->io;
@@ -216,6 +266,18 @@ static void io_done(struct td_io *io, int64_t res)
 	int16_t status = BLKIF_RSP_OKAY;
 	int err;
 
+	if (q->packet) {
+		/* the drive turns an I/O error into MEDIUM ERROR sense */
+		if (res < 0)
+			r->counters[TD_STAT_ERR_IO]++;
+		else
+			r->counters[TD_STAT_SECT_READ] += io->len >> BLKIF_SECTOR_SHIFT;
+		r->inflight--;
+		td_pkt_read_done(r->vbd, &q->pkt, q->iov[0].iov_base,
+				 pool_page(r, q->pkt_page), res < 0 ? (int)res : 0);
+		pkt_reply(q);
+		return;
+	}
 	if (res < 0) {
 		r->counters[TD_STAT_ERR_IO]++;
 		TD_RL(TD_LOG_WARN, r->prefix, "id %llu op %u: I/O error: %s",
@@ -277,6 +339,15 @@ static void req_start(struct td_req *q)
 				    << BLKIF_SECTOR_SHIFT;
 	}
 	q->has_pages = q->nsegs > 0;
+	if (q->packet) {
+		q->pkt_page = r->pool_free[--r->pool_nfree];
+		err = req_copy(q, 0);
+		if (err < 0)
+			req_finish(q, grant_error(q, err));
+		else
+			pkt_start(q);
+		return;
+	}
 
 	switch (q->br.op) {
 	case BLKIF_OP_READ:
@@ -329,7 +400,7 @@ static void ring_dispatch(struct td_ring *r)
 			break;
 		if (q->ordered && r->inflight)
 			break;
-		if (q->nsegs > r->pool_nfree)
+		if (q->nsegs + q->packet > r->pool_nfree)
 			break;
 		r->wait_head = q->next;
 		if (!r->wait_head)
@@ -418,6 +489,7 @@ static void req_accept(struct td_req *q)
 		return;
 	}
 	q->ordered = 0;
+	q->packet = 0;
 	q->segs = q->br.seg;
 	q->nsegs = 0;
 	switch (q->br.ring_op) {
@@ -442,6 +514,11 @@ static void req_accept(struct td_req *q)
 	case BLKIF_OP_FLUSH_DISKCACHE:
 		q->ordered = 1;
 		q->nsegs = q->br.nr_segs;
+		break;
+	case BLKIF_OP_PACKET:
+		/* one whole page (checked): the drive answers inside it */
+		q->packet = 1;
+		q->nsegs = 1;
 		break;
 	case BLKIF_OP_DISCARD:
 		if (q->br.nr_sectors == 0) {
@@ -479,7 +556,9 @@ static void ring_consume(struct td_ring *r)
 	uint32_t prod;
 
 	r->more = 0;
-	if (r->halted || r->closing || r->vbd->paused || !r->vbd->img)
+	/* An empty CD drive still answers (reads fail, packets work). */
+	if (r->halted || r->closing || r->vbd->paused ||
+	    (!r->vbd->img && !r->vbd->mmc))
 		return;
 	for (;;) {
 		prod = blkif_ring_get(r->sring, BLKIF_RING_REQ_PROD);

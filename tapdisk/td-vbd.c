@@ -32,10 +32,12 @@ static void ctx_sweep(void *arg)
 	struct td_vbd *v;
 	unsigned i;
 
-	for (v = vbds; v; v = v->next)
+	for (v = vbds; v; v = v->next) {
+		td_media_sweep(v);
 		for (i = 0; i < TD_MAX_RINGS; i++)
 			if (v->rings[i])
 				td_ring_sweep(v->rings[i]);
+	}
 	if (td_ctx.eops->inflight(td_ctx.eng))
 		td_ctx.eops->submit(td_ctx.eng);
 }
@@ -95,30 +97,33 @@ unsigned td_vbd_count(void)
 	return n;
 }
 
-static void vbd_set_limits(struct td_vbd *v)
+/* Recompute what rings may ask; works without an image (empty CD drive). */
+void td_vbd_set_limits(struct td_vbd *v)
 {
-	const struct td_image_info *ii = &v->img->info;
-	int ro = ii->readonly || (v->flags & (TD_F_RDONLY | TD_F_CDROM));
+	const struct td_image_info *ii = v->img ? &v->img->info : NULL;
+	int cd = !!(v->flags & TD_F_CDROM);
+	int ro = (ii && ii->readonly) || (v->flags & TD_F_RDONLY) || cd;
 
 	memset(&v->lim, 0, sizeof(v->lim));
-	v->lim.sectors = ii->size >> BLKIF_SECTOR_SHIFT;
+	v->lim.sectors = ii ? ii->size >> BLKIF_SECTOR_SHIFT : 0;
 	v->lim.readonly = ro;
 	v->lim.can_flush = 1;
 	v->lim.can_barrier = 1;
 	/* On a read-only VBD discard is not offered, but a guest that sends
 	 * one anyway gets ERROR (as from Linux blkback), not EOPNOTSUPP:
 	 * the check refuses it as a write to a read-only device. */
-	v->lim.can_discard = ii->can_discard || ro;
-	v->lim.can_discard_secure = ii->can_discard_secure && !ro;
+	v->lim.can_discard = (ii && ii->can_discard) || ro;
+	v->lim.can_discard_secure = ii && ii->can_discard_secure && !ro;
 	v->lim.max_indirect_segs = BLKIF_MAX_INDIRECT_SEGS;
+	v->lim.can_packet = cd && !(v->flags & TD_F_NO_PACKET);
 	v->info = (ro ? VDISK_READONLY : 0) |
-		  ((v->flags & TD_F_CDROM) ? VDISK_CDROM | VDISK_REMOVABLE : 0);
+		  (cd ? VDISK_CDROM | VDISK_REMOVABLE : 0);
 	v->features = TD_FEAT_FLUSH | TD_FEAT_BARRIER |
 		      (v->lim.can_discard && !ro ? TD_FEAT_DISCARD : 0) |
 		      (v->lim.can_discard_secure ? TD_FEAT_DISCARD_SECURE : 0);
 }
 
-static unsigned open_flags(uint32_t flags)
+unsigned td_vbd_open_flags(uint32_t flags)
 {
 	unsigned oflags = 0;
 
@@ -159,10 +164,10 @@ static void vbd_free(struct td_vbd *v)
 	free(v);
 }
 
-static int vbd_open_image(struct td_vbd *v, const char *params, uint32_t flags,
-			  struct td_image **out)
+int td_vbd_open_image(struct td_vbd *v, const char *params, uint32_t flags,
+		      struct td_image **out)
 {
-	int err = td_image_open(params, open_flags(flags), td_ctx.eops,
+	int err = td_image_open(params, td_vbd_open_flags(flags), td_ctx.eops,
 				td_ctx.eng, out);
 
 	if (err)
@@ -171,7 +176,7 @@ static int vbd_open_image(struct td_vbd *v, const char *params, uint32_t flags,
 	return err;
 }
 
-static void vbd_log_open(struct td_vbd *v)
+void td_vbd_log_open(struct td_vbd *v)
 {
 	td_log(TD_LOG_INFO, v->prefix,
 	       "opened %s: %llu bytes, sector %u/%u, %s%s, engine %s", v->params,
@@ -239,18 +244,35 @@ int td_vbd_open(uint32_t minor, const char *params, uint32_t flags,
 		if (!v)
 			return -ENOMEM;
 	}
-	err = vbd_open_image(v, params, flags, &img);
-	if (err) {
-		if (!v->attached)
-			vbd_free(v);
-		return err;
+	img = NULL;
+	if (!(flags & TD_F_CDROM) || !td_media_spec_empty(params)) {
+		err = td_vbd_open_image(v, params, flags, &img);
+		if (err) {
+			if (!v->attached)
+				vbd_free(v);
+			return err;
+		}
 	}
 	v->img = img;
 	v->flags = flags;
-	v->size = img->info.size;
+	v->size = img ? img->info.size : 0;
 	snprintf(v->params, sizeof(v->params), "%s", params);
-	vbd_set_limits(v);
-	vbd_log_open(v);
+	if (flags & TD_F_CDROM) {
+		err = td_media_init(v);
+		if (err) {
+			if (img)
+				td_image_close(img);
+			v->img = NULL;
+			if (!v->attached)
+				vbd_free(v);
+			return err;
+		}
+	}
+	td_vbd_set_limits(v);
+	if (img)
+		td_vbd_log_open(v);
+	else
+		td_log(TD_LOG_INFO, v->prefix, "opened an empty CD drive");
 	if (out)
 		*out = v;
 	return 0;
@@ -268,9 +290,11 @@ int td_vbd_close(struct td_vbd *v, int force)
 	if (v->img)
 		td_image_close(v->img);
 	v->img = NULL;
+	td_media_fini(v);
 	v->paused = 0;
 	v->params[0] = 0;
 	v->size = 0;
+	v->flags = 0;
 	td_log(TD_LOG_INFO, v->prefix, "closed");
 	if (!v->attached)
 		vbd_free(v);
@@ -319,7 +343,7 @@ int td_vbd_unpause(struct td_vbd *v, const char *params)
 		return -EINVAL;
 	if (!params)
 		params = v->params;
-	err = vbd_open_image(v, params, v->flags, &img);
+	err = td_vbd_open_image(v, params, v->flags, &img);
 	if (err)
 		return err;
 	if (img->info.size != v->size) {
@@ -333,9 +357,9 @@ int td_vbd_unpause(struct td_vbd *v, const char *params)
 	v->img = img;
 	if (params != v->params)
 		snprintf(v->params, sizeof(v->params), "%s", params);
-	vbd_set_limits(v);
+	td_vbd_set_limits(v);
 	v->paused = 0;
-	vbd_log_open(v);
+	td_vbd_log_open(v);
 	for (i = 0; i < TD_MAX_RINGS; i++)
 		if (v->rings[i])
 			td_ring_kick(v->rings[i]);
@@ -372,6 +396,7 @@ void td_vbd_status(const struct td_vbd *v, struct td_vbd_status *st)
 	st->info = v->info;
 	st->features = v->features;
 	st->max_indirect = v->lim.max_indirect_segs;
+	td_media_status(v, &st->media, &st->media_gen);
 	st->nr_counters = TD_STAT__COUNT;
 	memcpy(st->counters, v->counters, sizeof(st->counters));
 	for (i = 0; i < TD_MAX_RINGS; i++) {

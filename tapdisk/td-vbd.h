@@ -44,6 +44,10 @@ struct td_vbd {
 	unsigned paused : 1;
 	int marker_fd;			/* flock'ed minor marker, or -1 */
 	uint64_t size;			/* bytes, kept across pause */
+	/* CD VBDs (TD_F_CDROM): the emulated drive, see td-media.c */
+	struct mmc_state *mmc;
+	uint32_t media_gen;		/* media changes so far */
+	unsigned media_unload_pending : 1; /* the guest ejected: close the image */
 	struct blkif_limits lim;	/* what rings may ask of this VBD */
 	uint32_t info;			/* VDISK_* */
 	uint32_t features;		/* TD_FEAT_* */
@@ -74,6 +78,33 @@ int td_vbd_detach(struct td_vbd *v);
 int td_vbd_pause(struct td_vbd *v);
 /* Reopen (params NULL: the same image) and resume the rings. */
 int td_vbd_unpause(struct td_vbd *v, const char *params);
+/* Helpers shared with td-media.c. */
+void td_vbd_set_limits(struct td_vbd *v);
+unsigned td_vbd_open_flags(uint32_t flags);
+int td_vbd_open_image(struct td_vbd *v, const char *params, uint32_t flags,
+		      struct td_image **out);
+void td_vbd_log_open(struct td_vbd *v);
+
+/* ---- removable media (td-media.c) ---- */
+
+/* "type:" or "" names no medium (an empty CD drive). */
+int td_media_spec_empty(const char *params);
+/* Turn an open disk VBD into a (read-only) CD drive holding its image. */
+int td_vbd_make_cdrom(struct td_vbd *v, uint32_t no_packet);
+/* Set up the drive of a CD VBD (v->img may be NULL). */
+int td_media_init(struct td_vbd *v);
+void td_media_fini(struct td_vbd *v);
+/* Admin eject: -EOPNOTSUPP (not a CD), -EBUSY (locked by the guest, unless
+ * force). In-flight requests finish against the old medium first. */
+int td_media_eject(struct td_vbd *v, int force);
+/* Admin insert of any size: -EOPNOTSUPP, -EBUSY (a medium is in). */
+int td_media_insert(struct td_vbd *v, const char *params);
+void td_media_status(const struct td_vbd *v, uint32_t *media, uint32_t *gen);
+/* After a packet command: notice a guest eject (START STOP UNIT). */
+void td_media_after_packet(struct td_vbd *v);
+/* From the sweep: finish a guest eject (in-flight I/O, then close). */
+void td_media_sweep(struct td_vbd *v);
+
 /* Close everything (drains in-flight I/O). */
 void td_vbd_close_all(void);
 void td_vbd_status(const struct td_vbd *v, struct td_vbd_status *st);
