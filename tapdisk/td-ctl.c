@@ -166,7 +166,7 @@ static int h_ring_connect(const struct td_msg *m, struct td_msg *rep)
 	v = td_vbd_find(m->minor);
 	if (!v)
 		return fail(rep, -ENOENT, "no VBD with minor %u", m->minor);
-	if (!v->img && !v->paused)
+	if (!v->img && !v->paused && !v->mmc)	/* an empty CD drive is fine */
 		return fail(rep, -ENXIO, "minor %u has no image open", m->minor);
 	memset(&p, 0, sizeof(p));
 	p.domid = m->domid;

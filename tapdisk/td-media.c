@@ -88,6 +88,15 @@ static void media_unload(struct td_vbd *v)
 	v->img = NULL;
 	v->size = 0;
 	v->media_gen++;
+	/* keep the image type, drop the path: "aio:" names an empty drive */
+	{
+		char *colon = strchr(v->params, ':');
+
+		if (colon)
+			colon[1] = 0;
+		else
+			v->params[0] = 0;
+	}
 	td_vbd_set_limits(v);
 }
 
