@@ -329,6 +329,8 @@ int tapback_vbd_info_from_msg(const struct td_msg *m, uint32_t minor,
 	out.info = st->info & (VDISK_CDROM | VDISK_REMOVABLE | VDISK_READONLY);
 	out.features = st->features;
 	out.max_indirect = st->max_indirect;
+	out.media = st->media;
+	out.media_gen = st->media_gen;
 	if (st->state & TD_VBD_S_OPEN) {
 		if (!pow2_in(out.sector_size, 512, 65536))
 			return -EBADMSG;

@@ -441,7 +441,7 @@ int tapback_tx_publish(struct tapback *tb, struct tapback_dev *d,
 					discard);
 	if (rc == 0 && d->cdrom)
 		rc = tapback_write_node(tb, t, p, "media-present", "%d",
-					vi->size != 0);
+					!!(vi->media & TD_MEDIA_PRESENT));
 	if (rc == 0)
 		rc = tapback_write_node(tb, t, p, "state", "%d",
 					XenbusStateConnected);
@@ -491,4 +491,35 @@ int tapback_media_changed(struct tapback *tb, uint32_t domid, uint32_t devid,
 			(unsigned long long)m.sectors);
 	}
 	return rc;
+}
+
+int tapback_poll_media(struct tapback *tb)
+{
+	struct tapback_vbd_info vi;
+	struct tapback_dev *d;
+	int n = 0;
+
+	for (d = tb->devs; d; d = d->next) {
+		uint64_t sectors;
+		int present;
+
+		if (!d->cdrom || d->gone || d->state != XenbusStateConnected ||
+		    !d->pid)
+			continue;
+		n++;
+		if (tb->td->status(tb->td_priv, d->pid, d->minor, &vi) < 0)
+			continue;	/* tapdisk busy or gone: next time */
+		present = !!(vi.media & TD_MEDIA_PRESENT);
+		sectors = present ? vi.size >> 9 : 0;
+		if (d->media_known && vi.media_gen == d->media_gen)
+			continue;
+		/* First look: publish only if what Connected wrote is stale. */
+		if (d->media_known || sectors != d->sectors)
+			if (tapback_media_changed(tb, d->domid, d->devid, present,
+						  sectors) < 0)
+				continue;	/* retried at the next poll */
+		d->media_gen = vi.media_gen;
+		d->media_known = 1;
+	}
+	return n;
 }

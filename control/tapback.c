@@ -269,7 +269,9 @@ static int serve(struct tapback *tb, int xfd, int sfd)
 			TD_ERR(NULL, "xenstore: %s", strerror(-rc));
 			return rc;
 		}
-		if (poll(pfd, 2, -1) < 0) {
+		/* CD devices: look for media changes once a second */
+		if (poll(pfd, 2, tapback_poll_media(tb) ? TAPBACK_MEDIA_POLL_MS
+							 : -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			return -errno;

@@ -122,6 +122,8 @@ struct tapback_vbd_info {
 	uint32_t info;			/* VDISK_* */
 	uint32_t features;		/* TD_FEAT_* */
 	uint32_t max_indirect;		/* segments per indirect request */
+	uint32_t media;			/* TD_MEDIA_* (CD VBDs) */
+	uint32_t media_gen;		/* tapdisk's count of media changes */
 	uint32_t nr_rings;
 	struct tapback_ring_info rings[TAPBACK_MAX_QUEUES];
 };
@@ -248,6 +250,8 @@ struct tapback_dev {
 	uint32_t minor;
 	uint32_t nr_rings;		/* rings we connected in tapdisk */
 	uint64_t sectors;		/* as published */
+	uint32_t media_gen;		/* CD: tapdisk's media_gen as published */
+	unsigned media_known:1;		/* media_gen is valid */
 	struct td_ratelimit rl;		/* for everything the guest triggers */
 };
 
@@ -352,5 +356,15 @@ struct tapback_dev *tapback_find(struct tapback *tb, uint32_t domid,
  */
 int tapback_media_changed(struct tapback *tb, uint32_t domid, uint32_t devid,
 			  int present, uint64_t sectors);
+
+/*
+ * For every Connected CD device, ask its tapdisk for the media state
+ * (STATUS: media_gen counts changes, by the admin's tap-ctl eject/insert or
+ * the guest's own eject) and publish a change with tapback_media_changed.
+ * Returns how many CD devices are watched (the caller polls again in a
+ * second while there are any).
+ */
+int tapback_poll_media(struct tapback *tb);
+#define TAPBACK_MEDIA_POLL_MS 1000
 
 #endif

@@ -186,6 +186,12 @@ static int h_ring_connect(const struct td_msg *m, struct td_msg *rep)
 	if (p.queue >= TD_MAX_RINGS)
 		return fail(rep, -EINVAL, "queue %u >= %u", p.queue, TD_MAX_RINGS);
 	memcpy(p.ring_refs, m->ring_refs, sizeof(uint32_t) * m->nr_ring_refs);
+	if ((m->flags & TD_F_RDONLY) && !(v->flags & TD_F_RDONLY)) {
+		/* block-tap opens images read-write; the toolstack's mode=r
+		 * reaches us with the ring (tapback): enforce it from now on */
+		v->flags |= TD_F_RDONLY;
+		td_vbd_set_limits(v);
+	}
 	if ((m->flags & TD_F_CDROM) && !v->mmc) {
 		/* libxl's block-tap opens CDs as plain images: tapback says
 		 * what the device is when it connects the ring. */

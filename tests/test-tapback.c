@@ -50,6 +50,7 @@ struct fake_vbd *fake_add(struct fake_td *td, pid_t pid,
 	v->vi.phys_sector_size = 4096;
 	v->vi.features = TD_FEAT_FLUSH | TD_FEAT_BARRIER | TD_FEAT_DISCARD;
 	v->vi.max_indirect = 256;
+	v->vi.media = size ? TD_MEDIA_PRESENT : 0;	/* matters for CDs only */
 	return v;
 }
 
@@ -759,6 +760,54 @@ static void t_media(void)
 	fix_free(f);
 }
 
+/* Media changes made in tapdisk (tap-ctl eject/insert, guest eject) reach
+ * xenstore through tapback_poll_media. */
+static void t_media_poll(void)
+{
+	struct fix *f = fix_new();
+	struct fake_vbd *v = fake_add(&f->td, PID, 0, 700ull << 20);
+	unsigned long w;
+
+	fake_add(&f->td, PID, 1, 1ull << 30);
+	toolstack_add(f, 4, 5632, "r", "cdrom");
+	toolstack_add(f, 4, 768, "w", "disk");
+	hotplug(f, 4, 5632, PID, 0);
+	hotplug(f, 4, 768, PID, 1);
+	frontend_rings(f, 4, 5632, 1, -1, NULL);
+	frontend_rings(f, 4, 768, 1, -1, NULL);
+	fe_write(f, 4, 5632, "state", "4");
+	fe_write(f, 4, 768, "state", "4");
+	settle(f);
+	CHECK_EQ(tapback_poll_media(&f->tb), 1);	/* the CD only */
+	w = be_writes(f, 4, 5632, "state");
+	CHECK_EQ(tapback_poll_media(&f->tb), 1);
+	CHECK_EQ(be_writes(f, 4, 5632, "state"), w);	/* no change: nothing */
+	/* eject */
+	v->vi.media = TD_MEDIA_TRAY_OPEN;
+	v->vi.size = 0;
+	v->vi.state = 0;
+	v->vi.media_gen++;
+	tapback_poll_media(&f->tb);
+	CHECK(be_is(f, 4, 5632, "sectors", "0"));
+	CHECK(be_is(f, 4, 5632, "media-present", "0"));
+	CHECK_EQ(be_writes(f, 4, 5632, "state"), w + 1);
+	/* insert of another size */
+	v->vi.media = TD_MEDIA_PRESENT;
+	v->vi.size = 4096ull * 512;
+	v->vi.state = TD_VBD_S_OPEN;
+	v->vi.media_gen++;
+	tapback_poll_media(&f->tb);
+	CHECK(be_is(f, 4, 5632, "sectors", "4096"));
+	CHECK(be_is(f, 4, 5632, "media-present", "1"));
+	CHECK_EQ(be_writes(f, 4, 5632, "state"), w + 2);
+	/* eject + insert between two polls still makes one rewrite */
+	v->vi.media_gen += 2;
+	tapback_poll_media(&f->tb);
+	CHECK_EQ(be_writes(f, 4, 5632, "state"), w + 3);
+	CHECK(be_is(f, 4, 768, "state", "4"));
+	fix_free(f);
+}
+
 int main(void)
 {
 	int count = 0, failures = 0;
@@ -776,6 +825,7 @@ int main(void)
 	t_two_domains();
 	t_store_failures();
 	t_media();
+	t_media_poll();
 	check_count += count;
 	check_failures += failures;
 	return check_exit("test-tapback");
