@@ -71,12 +71,31 @@ static const char *abi_name(uint32_t abi)
 	}
 }
 
-/* "none" (not a CD), "present" or "empty". */
+static int is_cd(const struct td_vbd_status *v)
+{
+	return (v->info & VDISK_CDROM) || (v->flags & TD_F_CDROM);
+}
+
+/* "none" (not a CD), "present" (a medium in the closed drive) or "empty"
+ * (no medium, or the tray is open). */
 static const char *media_state(const struct td_vbd_status *v)
 {
-	if (!(v->info & VDISK_CDROM) && !(v->flags & TD_F_CDROM))
+	if (!is_cd(v))
 		return "none";
-	return v->size && v->params[0] ? "present" : "empty";
+	return (v->media & TD_MEDIA_PRESENT) ? "present" : "empty";
+}
+
+static const char *tray_state(const struct td_vbd_status *v)
+{
+	return (v->media & TD_MEDIA_TRAY_OPEN) ? "open" : "closed";
+}
+
+/* The path of the image, "" when there is none. */
+static const char *vbd_path(const struct td_vbd_status *v)
+{
+	const char *colon = strchr(v->params, ':');
+
+	return colon ? colon + 1 : v->params;
 }
 
 /* ---- JSON ---- */
@@ -221,6 +240,10 @@ static int list_entry(const struct tapctl_list_entry *e, void *arg)
 			v->params[0] ? json_str(e->path) : (void)printf("null");
 			printf(",\"size\":%llu,\"media\":\"%s\"",
 			       (unsigned long long)v->size, media_state(v));
+			if (is_cd(v))
+				printf(",\"locked\":%s,\"tray\":\"%s\",\"media_gen\":%u",
+				       (v->media & TD_MEDIA_LOCKED) ? "true" : "false",
+				       tray_state(v), v->media_gen);
 		}
 		putchar('}');
 	} else if (f->tty) {
@@ -331,6 +354,9 @@ static void text_vbd(const struct td_vbd_status *v, int counters)
 	printf("info=%#x\nfeatures=", v->info);
 	text_bits(v->features, features);
 	printf("\nmax_indirect=%u\nmedia=%s\n", v->max_indirect, media_state(v));
+	if (is_cd(v))
+		printf("media_locked=%d\nmedia_tray=%s\nmedia_gen=%u\n",
+		       !!(v->media & TD_MEDIA_LOCKED), tray_state(v), v->media_gen);
 	if (counters)
 		text_counters("", v->counters, v->nr_counters);
 }
@@ -358,6 +384,10 @@ static void json_vbd(const struct td_vbd_status *v, int counters)
 	json_bits(v->features, features);
 	printf(",\"max_indirect\":%u,\"media\":\"%s\"", v->max_indirect,
 	       media_state(v));
+	if (is_cd(v))
+		printf(",\"media_locked\":%s,\"media_tray\":\"%s\",\"media_gen\":%u",
+		       (v->media & TD_MEDIA_LOCKED) ? "true" : "false",
+		       tray_state(v), v->media_gen);
 	if (counters) {
 		printf(",\"counters\":");
 		json_counters(v->counters, v->nr_counters);
@@ -456,10 +486,22 @@ int cli_media(const struct cli_verb *v, int argc, char **argv)
 		return cli_fail("media", a.pid, rc);
 	}
 	if (cli.json) {
-		json_vbd(st, 0);
-		printf("}\n");
+		printf("{\"minor\":%u,\"present\":%s,\"params\":", st->minor,
+		       (st->media & TD_MEDIA_PRESENT) ? "true" : "false");
+		json_str(st->params);
+		printf(",\"path\":");
+		*vbd_path(st) ? json_str(vbd_path(st)) : (void)printf("null");
+		printf(",\"size\":%llu,\"locked\":%s,\"tray\":\"%s\","
+		       "\"media_gen\":%u,\"media\":\"%s\"}\n",
+		       (unsigned long long)st->size,
+		       (st->media & TD_MEDIA_LOCKED) ? "true" : "false",
+		       tray_state(st), st->media_gen, media_state(st));
 	} else {
-		text_vbd(st, 0);
+		printf("minor=%u\npresent=%d\nparams=%s\npath=%s\nsize=%llu\n"
+		       "locked=%d\ntray=%s\nmedia_gen=%u\nmedia=%s\n", st->minor,
+		       !!(st->media & TD_MEDIA_PRESENT), st->params, vbd_path(st),
+		       (unsigned long long)st->size, !!(st->media & TD_MEDIA_LOCKED),
+		       tray_state(st), st->media_gen, media_state(st));
 	}
 	free(st);
 	return 0;

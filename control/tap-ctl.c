@@ -408,11 +408,14 @@ static const struct cli_verb verbs[] = {
 	{ "stats", cli_stats, "-p PID -m MINOR [--json]",
 	  "Print the VBD's and its rings' state and counters.", 1 },
 	{ "eject", v_eject, "-p PID -m MINOR [-f]",
-	  "Eject the medium of a CD VBD (-f: even if the guest locked it).", 0 },
+	  "Eject the medium of a CD VBD; refused (exit 16) while the guest\n"
+	  "has locked it, unless -f.", 0 },
 	{ "insert", v_insert, "-p PID -m MINOR -a TYPE:PATH",
-	  "Insert a medium into an empty CD VBD.", 0 },
+	  "Insert an image of any size into an empty CD VBD (exit 16 if it\n"
+	  "holds a medium).", 0 },
 	{ "media", cli_media, "-p PID -m MINOR [--json]",
-	  "Print the media state of a CD VBD.", 1 },
+	  "Print the media state of a CD VBD: present, path, size, locked,\n"
+	  "tray, media_gen.", 1 },
 	{ "check", v_check, "", "Check that tapdisk can be run.", 0 },
 };
 #define NVERBS (sizeof(verbs) / sizeof(verbs[0]))

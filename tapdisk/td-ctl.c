@@ -344,6 +344,9 @@ static int h_media_eject(const struct td_msg *m, struct td_msg *rep)
 	if (!v)
 		return err;
 	err = td_media_eject(v, !!(m->flags & TD_F_FORCE));
+	if (err == -EAGAIN)
+		return fail(rep, -EBUSY, "minor %u is paused (unpause it first)",
+			    m->minor);
 	if (err == -EBUSY)
 		return fail(rep, err, "the guest has locked the medium of minor %u "
 			    "(force with -f)", m->minor);
@@ -361,12 +364,17 @@ static int h_media_insert(const struct td_msg *m, struct td_msg *rep)
 	if (!v)
 		return err;
 	NEED(m, TD_A_PARAMS);
+	if (td_media_spec_empty(m->params))
+		return fail(rep, -EINVAL, "'%s' names no image", m->params);
 	err = td_media_insert(v, m->params);
 	if (err == -EBUSY)
 		return fail(rep, err, "minor %u has a medium (eject it first)",
 			    m->minor);
 	if (err == -EINVAL)
-		return fail(rep, err, "'%s' names no image", m->params);
+		return fail(rep, err, "'%s' is smaller than one CD block (2048 bytes)",
+			    m->params);
+	if (err == -EFBIG)
+		return fail(rep, err, "'%s' is too large for a CD/DVD", m->params);
 	if (err)
 		return fail(rep, err, "cannot insert '%s': %s", m->params,
 			    strerror(-err));

@@ -42,6 +42,7 @@ int td_media_init(struct td_vbd *v)
 		return -ENOMEM;
 	snprintf(serial, sizeof(serial), "XENTAP%04u", v->minor % 10000);
 	err = mmc_init(v->mmc, serial, v->img ? v->img->info.size : 0);
+	v->media_ready = !err && mmc_medium_ready(v->mmc);
 	if (err) {
 		td_log(TD_LOG_ERR, v->prefix, "medium refused by the drive: %s",
 		       strerror(-err));
@@ -88,6 +89,7 @@ static void media_unload(struct td_vbd *v)
 	v->img = NULL;
 	v->size = 0;
 	v->media_gen++;
+	v->media_ready = 0;
 	/* keep the image type, drop the path: "aio:" names an empty drive */
 	{
 		char *colon = strchr(v->params, ':');
@@ -106,11 +108,12 @@ int td_media_eject(struct td_vbd *v, int force)
 
 	if (!v->mmc)
 		return -EOPNOTSUPP;
+	if (v->paused)
+		return -EAGAIN;	/* unpause first: the image is closed */
 	err = mmc_media_eject(v->mmc, force);
 	if (err)
 		return err;
-	if (v->img || v->paused) {
-		v->paused = 0;
+	if (v->img) {
 		media_unload(v);
 		td_log(TD_LOG_INFO, v->prefix, "medium ejected%s",
 		       force ? " (forced)" : "");
@@ -144,6 +147,7 @@ int td_media_insert(struct td_vbd *v, const char *params)
 	v->size = img->info.size;
 	snprintf(v->params, sizeof(v->params), "%s", params);
 	v->media_gen++;
+	v->media_ready = mmc_medium_ready(v->mmc);
 	td_vbd_set_limits(v);
 	td_vbd_log_open(v);
 	for (i = 0; i < TD_MAX_RINGS; i++)
@@ -158,17 +162,31 @@ void td_media_status(const struct td_vbd *v, uint32_t *media, uint32_t *gen)
 	*gen = v->media_gen;
 	if (!v->mmc)
 		return;
-	*media = (mmc_medium_ready(v->mmc) ? TD_MEDIA_PRESENT : 0) |
+	*media = (v->media_ready ? TD_MEDIA_PRESENT : 0) |
 		 (v->mmc->locked ? TD_MEDIA_LOCKED : 0) |
 		 (v->mmc->tray_open ? TD_MEDIA_TRAY_OPEN : 0);
 }
 
 void td_media_after_packet(struct td_vbd *v)
 {
-	if (v->mmc && !v->mmc->loaded && v->img && !v->media_unload_pending) {
-		/* The guest ejected: no new ordinary read may reach the old
-		 * medium; the image is closed from the next sweep, once what
-		 * is in flight has finished. */
+	int ready;
+
+	if (!v->mmc)
+		return;
+	ready = mmc_medium_ready(v->mmc);
+	if (ready != v->media_ready) {
+		/* The guest opened or closed the tray (START STOP UNIT): while
+		 * it is open no ordinary read reaches the disc; requests
+		 * already taken finish against it. Tell tapback. */
+		v->media_ready = ready;
+		v->media_gen++;
+		td_vbd_set_limits(v);
+		td_log(TD_LOG_INFO, v->prefix, "the guest %s the tray",
+		       ready ? "closed" : "opened");
+	}
+	if (!v->mmc->loaded && v->img && !v->media_unload_pending) {
+		/* The disc left the drive: the image is closed from the next
+		 * sweep, once what is in flight has finished. */
 		v->lim.sectors = 0;
 		v->media_unload_pending = 1;
 		td_loop_kick();

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "mmc.h"
 #include "td-log.h"
 #include "td-ring.h"
 #include "td-vbd.h"
@@ -106,6 +107,8 @@ void td_vbd_set_limits(struct td_vbd *v)
 
 	memset(&v->lim, 0, sizeof(v->lim));
 	v->lim.sectors = ii ? ii->size >> BLKIF_SECTOR_SHIFT : 0;
+	if (cd && v->mmc && !v->media_ready)
+		v->lim.sectors = 0;	/* tray open: no disc to read */
 	v->lim.readonly = ro;
 	v->lim.can_flush = 1;
 	v->lim.can_barrier = 1;
@@ -392,7 +395,12 @@ void td_vbd_status(const struct td_vbd *v, struct td_vbd_status *st)
 	if (v->img) {
 		st->sector_size = v->img->info.logical_sector;
 		st->phys_sector_size = v->img->info.physical_sector;
+	} else if (v->mmc) {	/* an empty drive still has a geometry */
+		st->sector_size = 512;
+		st->phys_sector_size = MMC_BLOCK;
 	}
+	if (v->mmc && !v->media_ready)
+		st->size = 0;
 	st->info = v->info;
 	st->features = v->features;
 	st->max_indirect = v->lim.max_indirect_segs;

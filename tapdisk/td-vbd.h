@@ -48,6 +48,7 @@ struct td_vbd {
 	struct mmc_state *mmc;
 	uint32_t media_gen;		/* media changes so far */
 	unsigned media_unload_pending : 1; /* the guest ejected: close the image */
+	unsigned media_ready : 1;	/* medium in and tray closed */
 	struct blkif_limits lim;	/* what rings may ask of this VBD */
 	uint32_t info;			/* VDISK_* */
 	uint32_t features;		/* TD_FEAT_* */

@@ -33,7 +33,15 @@ static const char usage_text[] =
 "    simfront discard --offset B --len L [--secure]\n"
 "    simfront load --rw MODE --bs BYTES --qd N (--runtime SEC | --ios N)\n"
 "                  [--indirect] [--verify] [--mix PCT] [--seed S]\n"
+"                  [--flush-every N] [--log FILE]\n"
 "    simfront hostile MODE [--expect STATUS]\n"
+"    simfront packet support|open|media-changed|tur|inquiry|capacity|\n"
+"                    getconf|gesn|lock|unlock|eject|load|sense\n"
+"    simfront packet read10 LBA [--raw] [--out FILE]\n"
+"    simfront packet toc [--msf] [--format 0|1|2]\n"
+"    simfront packet cdb HEX [--buflen N]\n"
+"    simfront packet readall --out FILE\n"
+"    simfront cdload --iso A --iso B --runtime SEC [--seed S]\n"
 "\n"
 "DESCRIPTION\n"
 "    Acts as a guest domain's blkfront against a running tapdisk (started as\n"
@@ -54,6 +62,10 @@ static const char usage_text[] =
 "    --open TYPE:PATH   open this image as the VBD (closed again at the end);\n"
 "                       without it the VBD must already be open\n"
 "    --readonly         open the VBD read-only\n"
+"    --cdrom            the VBD is a CD: with --open, VBD_OPEN with TD_F_CDROM\n"
+"                       (--open aio: is an empty drive); without, RING_CONNECT\n"
+"                       with TD_F_CDROM\n"
+"    --no-packet        with --cdrom: TD_F_NO_PACKET (op 4 refused)\n"
 "    --order N          ring page order 0..4 (default 0: one page)\n"
 "    --abi ABI          native, x86_32 or x86_64 (default native)\n"
 "    --indirect         use indirect requests (verify: for large extents and\n"
@@ -74,7 +86,8 @@ static const char usage_text[] =
 "              pattern from --seed (default: random, printed), in random order\n"
 "              and queue_depth at a time, reads them back and compares.\n"
 "              Prints seed, requests, indirect_requests, bytes, errors,\n"
-"              mismatches and verify=ok|FAIL.\n"
+"              mismatches, unverified (extents whose write failed: read back\n"
+"              but not compared) and verify=ok|FAIL.\n"
 "    write     copies FILE ('-': stdin) to the disk at byte offset B (a multiple\n"
 "              of 512; a partial last sector is read, merged and rewritten).\n"
 "    read      copies L bytes at offset B to FILE ('-': stdout).\n"
@@ -90,6 +103,15 @@ static const char usage_text[] =
 "              patterns and checks reads of blocks written in this run. Prints\n"
 "              ios, errors, iops, mbps, lat_p50_us, lat_p99_us, lat_p999_us,\n"
 "              lat_max_us, notifies, wakeups (and verify=ok|FAIL).\n"
+"              --flush-every N sends a FLUSH_DISKCACHE after every N writes\n"
+"              (one at a time; prints flushes, flush_errors). --log FILE (with\n"
+"              --verify) appends what the guest did, for tests/crashcheck:\n"
+"              'W ver offset len key' before a write is published, 'A ver' /\n"
+"              'E ver' when it is answered okay / with an error, 'F n' before a\n"
+"              flush is published, 'FA n' / 'FE n' when it is answered. Lines\n"
+"              reach the file (write(2)) before the request is published and\n"
+"              after its answer is seen, so the log survives a kill -9 of\n"
+"              either side.\n"
 "    hostile   sends one malformed request of kind MODE and checks the answer,\n"
 "              then one good READ (good_read=ok). Prints mode, status, expected.\n"
 "              --expect okay|error|eopnotsupp[,...] overrides the expectation.\n"
@@ -105,6 +127,50 @@ static const char usage_text[] =
 "              bad-prod: req_prod = rsp_prod + ring_size + 5; no response may\n"
 "                come within 1 s (halted=yes); then reconnects and reads\n"
 "                (recovered=ok).\n"
+"              Packet modes (a CD VBD unless said; then good_read and, when\n"
+"              the CD takes packets, good_packet = a SUPPORT answered):\n"
+"                pkt-bad-type (types 0, 6300, 6305, ffffffff: error, page\n"
+"                untouched), pkt-oversized-buflen (buflen 0xffffffff: READ(10)\n"
+"                of 1 block answered in the page, the rest zeroed; of 2 blocks\n"
+"                CHECK CONDITION 05/24/00; the page after it untouched),\n"
+"                pkt-two-segs, pkt-bad-sect (first 1 / last 6), pkt-indirect\n"
+"                (INDIRECT with indirect_op 4): error; pkt-flood (a stress:\n"
+"                queue_depth READ(10) packets at once, each page its block):\n"
+"                okay;\n"
+"                pkt-on-disk (a VBD that is not a CD), pkt-no-packet (a CD\n"
+"                with --no-packet): eopnotsupp, page untouched.\n"
+"    packet    one BLKIF_OP_PACKET request (SUSE CD packets), as a CD-aware\n"
+"              guest sends it. Prints status (the ring's answer), ret, err\n"
+"              and: support: supported; open: media_present, sectors,\n"
+"              sector_size; media-changed: media_changed (read and cleared).\n"
+"              MMC commands print stat (0 GOOD, 2 CHECK CONDITION),\n"
+"              sense=KK/AA/QQ (hex, 00/00/00 when GOOD), sense_key, asc, ascq,\n"
+"              and when GOOD data_len (the answer's own length, cut to the\n"
+"              buffer), data (hex, answers up to 512 bytes) and parsed fields:\n"
+"              tur, lock, unlock (PREVENT ALLOW MEDIUM REMOVAL), eject, load\n"
+"              (START STOP UNIT): none; inquiry: peripheral_type, rmb,\n"
+"              version, vendor, product, revision; capacity: last_lba,\n"
+"              blocks, block_size; read10: READ(10) of one 2048-byte block\n"
+"              (--raw: READ CD of one 2352-byte raw sector), data_head,\n"
+"              written to --out FILE; toc: READ TOC format --format (0) in LBA\n"
+"              or --msf: first, last, then track.N / track.leadout (format\n"
+"              0), session.track, session.addr (1), point.XX (2: a0/a1 track\n"
+"              numbers, others addresses); getconf: current_profile,\n"
+"              features, profiles (* = current); gesn (polled, media class):\n"
+"              nea, event_class, event_code, media_status, tray_open,\n"
+"              media_present; sense: REQUEST SENSE, req_sense=KK/AA/QQ;\n"
+"              cdb HEX: any CDB, --buflen N bytes back (default 0), all\n"
+"              printed as data. readall: READ CAPACITY (again after a unit\n"
+"              attention), then READ(10) of every block, one per packet,\n"
+"              into --out FILE; prints blocks, bytes, errors, result. Exit 0\n"
+"              when the ring answered OKAY (whatever the SCSI status).\n"
+"    cdload    ordinary READs of random extents below the larger of the two\n"
+"              --iso images, --qd (default 4) at a time, for --runtime\n"
+"              seconds, while the admin may swap the medium: every read\n"
+"              answered OKAY must equal image A or image B there, entirely.\n"
+"              Prints seed, ios, ok, errors, medium_a, medium_b, ambiguous\n"
+"              (both images hold those bytes), mismatches, unexpected\n"
+"              (answers other than okay/error), result.\n"
 "\n"
 "EXIT STATUS\n"
 "    0 success (expectations met), 1 failure, 2 usage error.\n"
@@ -206,6 +272,9 @@ enum {
 	OPT_QD, OPT_TIMEOUT, OPT_QUIET, OPT_COUNT, OPT_SEED, OPT_MAX_KB,
 	OPT_OFFSET, OPT_LEN, OPT_IN, OPT_OUT, OPT_DATA, OPT_SECURE, OPT_RW,
 	OPT_BS, OPT_RUNTIME, OPT_IOS, OPT_VERIFY, OPT_MIX, OPT_EXPECT,
+	OPT_LOG, OPT_FLUSH_EVERY,
+	OPT_CDROM, OPT_NO_PACKET, OPT_RAW, OPT_MSF, OPT_FORMAT, OPT_BUFLEN,
+	OPT_ISO,
 };
 
 static const struct option long_opts[] = {
@@ -240,6 +309,15 @@ static const struct option long_opts[] = {
 	{ "verify", no_argument, NULL, OPT_VERIFY },
 	{ "mix", required_argument, NULL, OPT_MIX },
 	{ "expect", required_argument, NULL, OPT_EXPECT },
+	{ "log", required_argument, NULL, OPT_LOG },
+	{ "flush-every", required_argument, NULL, OPT_FLUSH_EVERY },
+	{ "cdrom", no_argument, NULL, OPT_CDROM },
+	{ "no-packet", no_argument, NULL, OPT_NO_PACKET },
+	{ "raw", no_argument, NULL, OPT_RAW },
+	{ "msf", no_argument, NULL, OPT_MSF },
+	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "buflen", required_argument, NULL, OPT_BUFLEN },
+	{ "iso", required_argument, NULL, OPT_ISO },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -261,7 +339,7 @@ static int parse_args(struct sf_cli *c, int argc, char **argv)
 {
 	uint32_t u32;
 	char *end;
-	int opt, qd_set = 0;
+	int opt, qd_set = 0, cdrom = 0, no_packet = 0;
 	long pid;
 
 	simfront_opts_init(&c->o);
@@ -287,6 +365,30 @@ static int parse_args(struct sf_cli *c, int argc, char **argv)
 		case OPT_RW: c->rw = optarg; break;
 		case OPT_VERIFY: c->verify = 1; break;
 		case OPT_EXPECT: c->expect = optarg; break;
+		case OPT_LOG: c->log = optarg; break;
+		case OPT_CDROM: cdrom = 1; break;
+		case OPT_NO_PACKET: no_packet = 1; break;
+		case OPT_RAW: c->raw = 1; break;
+		case OPT_MSF: c->msf = 1; break;
+		case OPT_FORMAT:
+			if (parse_u32(optarg, &u32, 2) < 0)
+				return sf_usage_error("bad --format '%s' (0, 1 or 2)", optarg);
+			c->toc_format = (int)u32;
+			break;
+		case OPT_BUFLEN:
+			if (parse_u32(optarg, &c->buflen, BLKIF_PKT_DATA_MAX) < 0)
+				return sf_usage_error("bad --buflen '%s' (0..%u)", optarg,
+						   BLKIF_PKT_DATA_MAX);
+			break;
+		case OPT_ISO:
+			if (c->nr_iso == 2)
+				return sf_usage_error("--iso: give it twice, not more");
+			c->iso[c->nr_iso++] = optarg;
+			break;
+		case OPT_FLUSH_EVERY:
+			if (parse_u64(optarg, &c->flush_every) < 0 || !c->flush_every)
+				return sf_usage_error("bad --flush-every '%s'", optarg);
+			break;
 		case OPT_PID:
 			errno = 0;
 			pid = strtol(optarg, &end, 10);
@@ -388,10 +490,38 @@ static int parse_args(struct sf_cli *c, int argc, char **argv)
 		if (!sf_hostile_known(c->mode))
 			return sf_usage_error("hostile: unknown mode '%s'", c->mode);
 	}
+	if (!strcmp(c->cmd, "packet")) {
+		if (optind >= argc)
+			return sf_usage_error("packet: no subcommand given");
+		c->pkt_sub = argv[optind++];
+		c->pkt_args = argv + optind;
+		c->pkt_nargs = argc - optind;
+		optind = argc;
+		opt = sf_packet_check_args(c->pkt_sub, c->pkt_nargs);
+		if (opt >= 0)
+			return opt;
+	}
 	if (optind < argc)
 		return sf_usage_error("unexpected argument '%s'", argv[optind]);
 	if (!c->o.pid)
 		return sf_usage_error("--pid is required");
+	if (no_packet && !cdrom)
+		return sf_usage_error("--no-packet needs --cdrom");
+	if (cdrom) {
+		uint32_t fl = TD_F_CDROM | (no_packet ? TD_F_NO_PACKET : 0);
+
+		if (c->o.open_spec)
+			c->o.open_flags |= fl;
+		else
+			c->o.ring_flags |= fl;
+	}
+	if (!strcmp(c->cmd, "cdload")) {
+		if (c->nr_iso != 2 || !c->runtime)
+			return sf_usage_error("cdload: --iso A --iso B and --runtime "
+					   "are required");
+		if (!qd_set)
+			c->o.queue_depth = 4;
+	}
 	if (!strcmp(c->cmd, "load")) {
 		if (!qd_set)
 			c->o.queue_depth = 1;
@@ -401,6 +531,8 @@ static int parse_args(struct sf_cli *c, int argc, char **argv)
 			return sf_usage_error("load: give exactly one of --runtime and --ios");
 		if (c->bs % 512)
 			return sf_usage_error("load: --bs must be a multiple of 512");
+		if (c->log && !c->verify)
+			return sf_usage_error("load: --log needs --verify (patterns)");
 	}
 	return -1;
 }
@@ -473,6 +605,8 @@ static const struct {
 	{ "discard", sf_cmd_discard },
 	{ "load", sf_cmd_load },
 	{ "hostile", sf_cmd_hostile },
+	{ "packet", sf_cmd_packet },
+	{ "cdload", sf_cmd_cdload },
 };
 
 int main(int argc, char **argv)

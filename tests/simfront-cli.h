@@ -33,6 +33,8 @@ struct sf_cli {
 	uint64_t ios;
 	unsigned mix;		/* randrw: percentage of reads */
 	int verify;
+	const char *log;	/* load: crash log file (tests/crashcheck.c) */
+	uint64_t flush_every;	/* load: a FLUSH after every N writes (0: none) */
 
 	/* read / write / barrier / discard */
 	uint64_t offset;
@@ -43,6 +45,17 @@ struct sf_cli {
 
 	/* hostile */
 	const char *expect;
+
+	/* packet (simfront-pkt.c) and cdload (simfront-cdload.c) */
+	const char *pkt_sub;	/* packet SUB */
+	char **pkt_args;	/* its positional arguments */
+	int pkt_nargs;
+	int raw;		/* read10: READ CD of a raw 2352-byte sector */
+	int msf;		/* toc: MSF addresses */
+	int toc_format;		/* toc: 0, 1 or 2 */
+	uint32_t buflen;	/* cdb: bytes expected back */
+	const char *iso[2];	/* cdload: the two images */
+	unsigned nr_iso;
 };
 
 /* Print "key=value" on stdout (unless --quiet). */
@@ -67,6 +80,15 @@ int sf_cmd_hostile(struct sf_cli *c, struct simfront *f);
 int sf_hostile_known(const char *name);
 /* 1 if the mode needs a read-only VBD. */
 int sf_hostile_needs_ro(const char *name);
+
+/* CD-ROM guest: packet subcommands, packet hostile modes, hotplug load. */
+int sf_cmd_packet(struct sf_cli *c, struct simfront *f);
+/* Usage check of "packet SUB ARGS": -1 if fine, else the exit code. */
+int sf_packet_check_args(const char *sub, int nargs);
+int sf_cmd_cdload(struct sf_cli *c, struct simfront *f);
+/* pkt-* modes of "hostile" (simfront-pkt-hostile.c). */
+int sf_pkt_hostile_known(const char *name);
+int sf_cmd_pkt_hostile(struct sf_cli *c, struct simfront *f);
 
 /* Monotonic clock in nanoseconds. */
 uint64_t sf_now_ns(void);

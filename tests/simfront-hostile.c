@@ -568,7 +568,7 @@ static const struct hmode *find_mode(const char *name)
 
 int sf_hostile_known(const char *name)
 {
-	return find_mode(name) != NULL;
+	return find_mode(name) != NULL || sf_pkt_hostile_known(name);
 }
 
 int sf_hostile_needs_ro(const char *name)
@@ -634,6 +634,8 @@ int sf_cmd_hostile(struct sf_cli *c, struct simfront *f)
 	unsigned i, matched = 1;
 	int first_bad = -1, ok;
 
+	if (!m && sf_pkt_hostile_known(c->mode))
+		return sf_cmd_pkt_hostile(c, f);	/* pkt-*: CD packets */
 	h = calloc(1, sizeof(*h));
 	if (!h || !m) {
 		free(h);

@@ -62,6 +62,10 @@ struct simfront {
 	uint32_t *tag_frames;		/* backing arrays of all tags */
 	void **tag_pages;
 	uint32_t *tag_grefs;
+
+	uint32_t ring_flags;		/* RING_CONNECT FLAGS (opts.ring_flags) */
+	uint32_t pkt_frame;		/* the packet page (simfront-ring.c), */
+	uint8_t *pkt_page;		/* allocated at its first use */
 };
 
 /* simfront.c */
@@ -73,6 +77,8 @@ static inline int sf_local_err(int e)
 }
 
 /* simfront-ring.c */
+/* Free the packet page (simfront_close). */
+void sf_packet_free(struct simfront *f);
 /* Revoke a tag's grants and put it back on the free stack. */
 void sf_tag_release(struct simfront *f, struct sf_tag *t);
 /* Initialise the shared ring header and private indices. */

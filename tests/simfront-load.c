@@ -13,9 +13,23 @@
  * number; reads of blocks written during the run are checked against the
  * version last completed. A block is never in flight twice at once, so
  * there is no ordering ambiguity.
+ *
+ * --flush-every N: a FLUSH_DISKCACHE after every N writes submitted (never
+ * two at once). --log FILE (with --verify): the crash log read by
+ * tests/crashcheck.c, one line per event:
+ *   # simfront-crashlog 1 bs=B size=S seed=X      header
+ *   W ver offset len key    write of pattern `key` published (logged before)
+ *   A ver / E ver           that write answered okay / with an error
+ *   F n                     flush n published (logged before)
+ *   FA n / FE n             flush n answered okay / with an error
+ * The lines of a round go out with one write(2) before the push, those of
+ * its completions with one after the reap: a kill -9 of the guest loses at
+ * most answers it had not logged yet, never a published request.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +41,9 @@
 #define H_SUB_BITS 6
 #define H_SUB (1u << H_SUB_BITS)
 #define H_BUCKETS ((64 - H_SUB_BITS + 1) * H_SUB)
+
+#define FLUSH_COOKIE UINT64_MAX	/* the cookie of --flush-every flushes */
+#define LOG_BUF (64u * 1024u)
 
 struct hist {
 	uint64_t b[H_BUCKETS];
@@ -114,7 +131,54 @@ struct load {
 	/* results */
 	struct hist lat;
 	uint64_t ios, errors, bytes, reads, writes;
+	/* --flush-every and --log */
+	uint64_t since_flush, flushes, flush_errors, flush_seq;
+	int flush_busy;
+	int log_fd;		/* -1: no log */
+	int log_failed;
+	char *log_buf;
+	size_t log_len;
 };
+
+/* Write the buffered log lines out (one write(2) unless it is short). */
+static void log_out(struct load *l)
+{
+	size_t off = 0;
+	ssize_t n;
+
+	while (l->log_fd >= 0 && off < l->log_len) {
+		n = write(l->log_fd, l->log_buf + off, l->log_len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (!l->log_failed)
+				sf_err("load: --log: %s", n < 0 ? strerror(errno)
+								: "short write");
+			l->log_failed = 1;
+			break;
+		}
+		off += (size_t)n;
+	}
+	l->log_len = 0;
+}
+
+/* Append one line to the log buffer (written out by log_out). */
+static void __attribute__((format(printf, 2, 3)))
+log_add(struct load *l, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (l->log_fd < 0)
+		return;
+	if (l->log_len > LOG_BUF - 128)
+		log_out(l);
+	va_start(ap, fmt);
+	n = vsnprintf(l->log_buf + l->log_len, LOG_BUF - l->log_len, fmt, ap);
+	va_end(ap);
+	if (n > 0 && (size_t)n < LOG_BUF - l->log_len)
+		l->log_len += (size_t)n;
+}
 
 static uint64_t lrand(struct load *l)
 {
@@ -196,7 +260,32 @@ static int issue_one(struct load *l)
 	if (l->busy) {
 		l->nr_free--;
 		l->busy[block] = 1;
+		if (op == BLKIF_OP_WRITE)
+			log_add(l, "W %u %" PRIu64 " %" PRIu64 " %" PRIu64 "\n",
+				l->buf_ver[b], r.offset, r.len,
+				vkey(l->c->seed, l->buf_ver[b]));
 	}
+	if (op == BLKIF_OP_WRITE)
+		l->since_flush++;
+	return tag + 1;
+}
+
+/* The FLUSH of --flush-every (one at a time). Tag + 1, or -errno. */
+static int issue_flush(struct load *l)
+{
+	struct simfront_req r;
+	int tag;
+
+	memset(&r, 0, sizeof(r));
+	r.op = BLKIF_OP_FLUSH_DISKCACHE;
+	r.cookie = FLUSH_COOKIE;
+	tag = simfront_submit(l->f, &r);
+	if (tag < 0)
+		return tag;
+	l->flush_busy = 1;
+	l->since_flush = 0;
+	l->flush_seq++;
+	log_add(l, "F %" PRIu64 "\n", l->flush_seq);
 	return tag + 1;
 }
 
@@ -207,6 +296,16 @@ static void complete_one(struct load *l, const struct simfront_cpl *c,
 	unsigned b;
 	int64_t bad;
 
+	if (c->cookie == FLUSH_COOKIE) {
+		l->flush_busy = 0;
+		if (c->status == BLKIF_RSP_OKAY)
+			l->flushes++;
+		else
+			l->flush_errors++;
+		log_add(l, "%s %" PRIu64 "\n",
+			c->status == BLKIF_RSP_OKAY ? "FA" : "FE", l->flush_seq);
+		return;
+	}
 	hist_add(&l->lat, now - l->t_sub[c->tag]);
 	l->ios++;
 	if (c->status != BLKIF_RSP_OKAY)
@@ -221,6 +320,8 @@ static void complete_one(struct load *l, const struct simfront_cpl *c,
 	l->busy[block] = 0;
 	l->free_bufs[l->nr_free++] = b;
 	if (l->buf_ver[b]) {		/* it was a write */
+		log_add(l, "%s %u\n", c->status == BLKIF_RSP_OKAY ? "A" : "E",
+			l->buf_ver[b]);
 		l->ver[block] = c->status == BLKIF_RSP_OKAY ? l->buf_ver[b] : 0;
 		l->buf_ver[b] = 0;
 		return;
@@ -292,9 +393,12 @@ static int load_run(struct load *l, uint64_t *elapsed_ns)
 	for (;;) {
 		nb = 0;
 		while (!stop && simfront_inflight(l->f) < l->qd) {
-			if (l->c->ios && issued >= l->c->ios)
+			int flush = l->c->flush_every && !l->flush_busy &&
+				    l->since_flush >= l->c->flush_every;
+
+			if (!flush && l->c->ios && issued >= l->c->ios)
 				break;
-			rc = issue_one(l);
+			rc = flush ? issue_flush(l) : issue_one(l);
 			if (rc == 0 || rc == -EBUSY)
 				break;
 			if (rc < 0) {
@@ -302,13 +406,14 @@ static int load_run(struct load *l, uint64_t *elapsed_ns)
 				goto out;
 			}
 			l->batch[nb++] = (unsigned)rc - 1;
-			issued++;
+			issued += !flush;
 		}
 		rc = 0;
 		if (nb) {
 			now = sf_now_ns();
 			for (i = 0; i < (int)nb; i++)
 				l->t_sub[l->batch[i]] = now;
+			log_out(l);	/* what is published is logged first */
 			rc = simfront_push(l->f);
 			if (rc < 0) {
 				sf_err("load: notify: %s", strerror(-rc));
@@ -327,6 +432,7 @@ static int load_run(struct load *l, uint64_t *elapsed_ns)
 		now = sf_now_ns();
 		for (i = 0; i < n; i++)
 			complete_one(l, &l->cpl[i], now);
+		log_out(l);
 		if (end_ns && now >= end_ns)
 			stop = 1;
 	}
@@ -383,11 +489,29 @@ int sf_cmd_load(struct sf_cli *c, struct simfront *f)
 		free(l);
 		return SF_EXIT_FAIL;
 	}
+	l->log_fd = -1;
 	rc = load_alloc(l);
+	if (rc == 0 && c->log) {
+		l->log_buf = malloc(LOG_BUF);
+		l->log_fd = open(c->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
+				 0644);
+		if (!l->log_buf || l->log_fd < 0) {
+			sf_err("load: --log %s: %s", c->log, strerror(errno));
+			rc = -EIO;
+		} else {
+			log_add(l, "# simfront-crashlog 1 bs=%" PRIu64 " size=%" PRIu64
+				" seed=%" PRIu64 "\n", l->bs, in->size, c->seed);
+			log_out(l);
+		}
+	}
 	if (rc == 0)
 		rc = load_run(l, &elapsed);
-	else
+	else if (rc == -ENOMEM)
 		sf_err("load: out of memory");
+	log_out(l);
+	if (l->log_fd >= 0)
+		close(l->log_fd);
+	free(l->log_buf);
 
 	st = simfront_stats(f);
 	secs = elapsed ? (double)elapsed / 1e9 : 1e-9;
@@ -410,7 +534,12 @@ int sf_cmd_load(struct sf_cli *c, struct simfront *f)
 	sf_kv(c, "wakeups", "%" PRIu64, st->wakeups);
 	if (st->bad_rsp)
 		sf_kv(c, "bad_responses", "%" PRIu64, st->bad_rsp);
-	ok = rc == 0 && !l->errors && !st->bad_rsp;
+	if (c->flush_every) {
+		sf_kv(c, "flushes", "%" PRIu64, l->flushes);
+		sf_kv(c, "flush_errors", "%" PRIu64, l->flush_errors);
+	}
+	ok = rc == 0 && !l->errors && !st->bad_rsp && !l->flush_errors &&
+	     !l->log_failed;
 	if (c->verify) {
 		sf_kv(c, "seed", "%" PRIu64, c->seed);
 		sf_kv(c, "verified", "%" PRIu64, l->verified);

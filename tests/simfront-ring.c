@@ -9,7 +9,8 @@
  *              (RING_PUSH_REQUESTS_AND_CHECK_NOTIFY)
  *   consumer   read rsp_prod, acquire barrier, read slots up to it, then
  *              rsp_event = rsp_cons + 1, full barrier, look again
- *              (RING_FINAL_CHECK_FOR_RESPONSES)
+ *              (RING_FINAL_CHECK_FOR_RESPONSES) *
+ * CD-ROM packet requests (simfront_packet*) are at the end of the file.
  */
 #include <errno.h>
 #include <poll.h>
@@ -537,4 +538,119 @@ int simfront_discard(struct simfront *f, uint64_t offset, uint64_t len,
 {
 	return sf_sync(f, BLKIF_OP_DISCARD, secure ? SIMFRONT_REQ_SECURE : 0,
 		       offset, NULL, len, 0);
+}
+
+/* ---- CD-ROM packets ----------------------------------------------------- */
+
+/*
+ * A packet request (BLKIF_OP_PACKET, SUSE ABI: PROTOCOLS.md section 5)
+ * names one guest page, granted writable, with one segment covering
+ * sectors 0..7; the backend answers inside the page and then on the ring.
+ * The page is the connection's own (not a tag's data page), allocated at
+ * the first packet and kept until simfront_close; its grant lives for one
+ * request only. Packets are synchronous: one at a time, nothing else in
+ * flight.
+ */
+
+/* The packet page, allocated on first use. */
+static int sf_pkt_page(struct simfront *f)
+{
+	int rc;
+
+	if (f->pkt_page)
+		return 0;
+	rc = xsim_guest_page_alloc(f->g, &f->pkt_frame);
+	if (rc < 0) {
+		sf_set_error("no guest page left for packets: %s", strerror(-rc));
+		return rc;
+	}
+	f->pkt_page = xsim_guest_page(f->g, f->pkt_frame);
+	return 0;
+}
+
+void sf_packet_free(struct simfront *f)
+{
+	if (f->pkt_page && f->g)
+		xsim_guest_page_free(f->g, f->pkt_frame);
+	f->pkt_page = NULL;
+}
+
+int simfront_packet_page(struct simfront *f, uint8_t *page)
+{
+	struct simfront_cpl cpl;
+	struct blkif_req r;
+	uint32_t gref;
+	int tag, n, rc;
+
+	if (simfront_inflight(f))
+		return -EBUSY;
+	rc = sf_pkt_page(f);
+	if (rc < 0)
+		return sf_local_err(rc);
+	memcpy(f->pkt_page, page, BLKIF_PKT_PAGE_SIZE);
+	rc = xsim_guest_grant(f->g, f->pkt_frame, SIMFRONT_BACKEND_DOMID, 0,
+			      &gref);
+	if (rc < 0) {
+		f->st.grant_fail++;
+		sf_set_error("granting the packet page: %s", strerror(-rc));
+		return -ENOSPC;
+	}
+	memset(&r, 0, sizeof(r));
+	r.ring_op = r.op = BLKIF_OP_PACKET;
+	r.handle = (uint16_t)f->info.devid;
+	r.sector = 0;
+	r.nr_segs = 1;
+	r.seg[0].gref = gref;
+	r.seg[0].first_sect = 0;
+	r.seg[0].last_sect = BLKIF_SECTORS_PER_PAGE - 1;
+	tag = simfront_raw_submit(f, &r, 0, NULL);
+	if (tag < 0) {
+		xsim_guest_revoke(f->g, gref);
+		sf_set_error("queueing the packet: %s", strerror(-tag));
+		return sf_local_err(tag);
+	}
+	n = simfront_reap(f, &cpl, 1, -1);
+	/* answered (or given up on): the backend may not write any more */
+	if (xsim_guest_revoke(f->g, gref) < 0)
+		f->st.grant_fail++;
+	memcpy(page, f->pkt_page, BLKIF_PKT_PAGE_SIZE);
+	if (n <= 0) {
+		rc = n < 0 ? n : -ETIMEDOUT;
+		sf_set_error("no answer to the packet: %s", strerror(-rc));
+		return sf_local_err(rc);
+	}
+	return cpl.status;
+}
+
+int simfront_packet(struct simfront *f, const struct blkif_pkt *r,
+		    const char *open_path, uint8_t *page,
+		    struct blkif_pkt_reply *rep)
+{
+	int st;
+
+	blkif_pkt_encode_request(page, r,
+				 r->type == BLKIF_PKT_OPEN ? open_path : NULL);
+	st = simfront_packet_page(f, page);
+	memset(rep, 0, sizeof(*rep));
+	if (st == BLKIF_RSP_OKAY)
+		blkif_pkt_decode_reply(page, r->type, rep);
+	return st;
+}
+
+int simfront_packet_cmd(struct simfront *f, const uint8_t *cdb, size_t cdb_len,
+			uint32_t buflen, uint8_t *page,
+			struct blkif_pkt_reply *rep)
+{
+	struct blkif_pkt r;
+
+	if (cdb_len > BLKIF_PKT_CDB_LEN || (cdb_len && !cdb))
+		return -EINVAL;
+	memset(&r, 0, sizeof(r));
+	r.type = BLKIF_PKT_PACKET;
+	if (cdb_len)
+		memcpy(r.cdb, cdb, cdb_len);
+	r.buflen = buflen > BLKIF_PKT_DATA_MAX ? BLKIF_PKT_DATA_MAX : buflen;
+	r.data_direction = r.buflen ? BLKIF_PKT_DIR_READ : BLKIF_PKT_DIR_NONE;
+	r.timeout = 30000;	/* what Linux's cdrom layer puts in (ms) */
+	return simfront_packet(f, &r, NULL, page, rep);
 }

@@ -270,6 +270,7 @@ static int sf_connect_ring(struct simfront *f)
 		r.ring_refs[i] = f->info.ring_refs[i];
 	r.evtchn = f->info.evtchn;
 	r.abi = (uint32_t)f->info.abi;
+	r.flags = f->ring_flags;
 	rc = tapctl_ring_connect(f->ctl_dir, f->pid, f->info.minor, &r);
 	if (rc < 0) {
 		sf_set_ctl_error("RING_CONNECT", rc);
@@ -433,9 +434,17 @@ int simfront_open(const struct simfront_opts *o, struct simfront **out)
 	}
 	f->info.evtchn = port;
 	f->have_port = 1;
+	f->ring_flags = o->ring_flags;
 	rc = sf_connect_ring(f);
 	if (rc < 0)
 		goto fail;
+	/* RING_CONNECT with TD_F_CDROM made the VBD a CD: learn its new
+	 * properties (read-only, VDISK_CDROM, size of the medium) */
+	if (o->ring_flags) {
+		rc = sf_query_vbd(f);
+		if (rc < 0)
+			goto fail;
+	}
 	*out = f;
 	return 0;
 fail:
@@ -487,6 +496,7 @@ int simfront_close(struct simfront *f)
 	}
 	if (f->g) {
 		sf_abandon_all(f);
+		sf_packet_free(f);
 		if (f->have_port)
 			xsim_guest_evtchn_free(f->g, f->info.evtchn);
 		for (i = 0; i < f->nr_ring_grants; i++)

@@ -10,7 +10,8 @@
  *   3. create the guest domain (memory + grant table), allocate 1 << order
  *      contiguous ring pages, initialise the shared ring (req_prod =
  *      rsp_prod = 0, req_event = rsp_event = 1), grant them to domain 0;
- *   4. allocate an event channel and RING_CONNECT.
+ *   4. allocate an event channel and RING_CONNECT (with ring_flags, which
+ *      may make the VBD a CD; STATUS is then asked again).
  * simfront_close undoes it in reverse order: RING_DISCONNECT, VBD_CLOSE
  * (when we opened it), destroy the domain.
  *
@@ -43,6 +44,7 @@
 #include <sys/types.h>
 
 #include "blkif.h"
+#include "blkif-packet.h"
 #include "td-proto.h"
 #include "xsim-guest.h"
 
@@ -65,6 +67,8 @@ struct simfront_opts {
 	const char *open_spec;	/* "type:path": open the VBD ourselves; NULL:
 				   use the VBD already open on minor */
 	uint32_t open_flags;	/* TD_F_* extra VBD_OPEN flags */
+	uint32_t ring_flags;	/* TD_F_* RING_CONNECT flags (TD_F_CDROM,
+				   TD_F_NO_PACKET: the VBD becomes a CD) */
 	int readonly;		/* VBD_OPEN with TD_F_RDONLY */
 	unsigned ring_order;	/* 0..BLKIF_MAX_RING_ORDER */
 	enum blkif_abi abi;	/* ring layout */
@@ -230,6 +234,38 @@ int simfront_ring_status(struct simfront *f, struct td_ring_status *out);
 /* The VBD's entry in a STATUS reply (counters such as TD_STAT_FLUSH_DONE);
  * -ENODEV if tapdisk has no VBD with our minor. */
 int simfront_vbd_status(struct simfront *f, struct td_vbd_status *out);
+
+/* ---- CD-ROM packets (BLKIF_OP_PACKET, tapdisk/blkif-packet.h) ---------- */
+
+/*
+ * Send one packet request the way SUSE's blkfront does: the
+ * BLKIF_PKT_PAGE_SIZE bytes of page are copied into the connection's
+ * packet page (a guest page of its own), which is granted writable for
+ * this request only; the request is op 4, sector 0, one segment covering
+ * sectors 0..7. On return page holds what the guest page holds after the
+ * answer (the backend answers inside it), whatever the status. Requires
+ * nothing else in flight (-EBUSY). Returns a BLKIF status.
+ */
+int simfront_packet_page(struct simfront *f, uint8_t *page);
+
+/*
+ * Encode r (blkif_pkt_encode_request; open_path only for OPEN) into page
+ * (BLKIF_PKT_PAGE_SIZE bytes, the caller's), send it and decode the answer
+ * of r->type into *rep, whose pointers refer into page. Returns a BLKIF
+ * status; *rep means something only for BLKIF_RSP_OKAY.
+ */
+int simfront_packet(struct simfront *f, const struct blkif_pkt *r,
+		    const char *open_path, uint8_t *page,
+		    struct blkif_pkt_reply *rep);
+
+/*
+ * One MMC command as a PACKET message: cdb (cdb_len <= 12 bytes, the rest
+ * zero), buflen bytes expected back (data_direction READ, or NONE when
+ * buflen is 0; the ABI caps it at BLKIF_PKT_DATA_MAX). As simfront_packet.
+ */
+int simfront_packet_cmd(struct simfront *f, const uint8_t *cdb, size_t cdb_len,
+			uint32_t buflen, uint8_t *page,
+			struct blkif_pkt_reply *rep);
 
 /* ---- data patterns (verification) --------------------------------------- */
 
