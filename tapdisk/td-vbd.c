@@ -28,7 +28,7 @@ static void eng_event(struct td_loop_src *src, uint32_t events)
  * Once per loop iteration: every ring pushes its responses and starts what
  * waited, then the engine submits everything queued in one call.
  */
-static void ctx_sweep(void *arg)
+static void rings_sweep(void)
 {
 	struct td_vbd *v;
 	unsigned i;
@@ -39,8 +39,18 @@ static void ctx_sweep(void *arg)
 			if (v->rings[i])
 				td_ring_sweep(v->rings[i]);
 	}
-	if (td_ctx.eops->inflight(td_ctx.eng))
-		td_ctx.eops->submit(td_ctx.eng);
+}
+
+static void ctx_sweep(void *arg)
+{
+	rings_sweep();
+	if (!td_ctx.eops->inflight(td_ctx.eng))
+		return;
+	td_ctx.eops->submit(td_ctx.eng);
+	/* Page-cache hits complete during the submit itself: answer them
+	 * now rather than after another trip through epoll. */
+	if (td_ctx.eops->reap(td_ctx.eng) > 0)
+		rings_sweep();
 }
 
 int td_ctx_start(const char *engine, unsigned depth)
