@@ -23,6 +23,7 @@ const struct td_driver_ops *const td_driver_registry[] = {
 	&td_drv_raw,
 	&td_drv_ram,
 	&td_drv_null,
+	&td_drv_fault,
 	NULL,
 };
 

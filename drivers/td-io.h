@@ -178,6 +178,8 @@ struct td_image {
 };
 
 extern const struct td_driver_ops td_drv_raw, td_drv_ram, td_drv_null;
+/* drv-fault.c: "fault:<options>:<type>:<path>", fault injection for tests */
+extern const struct td_driver_ops td_drv_fault;
 /* NULL-terminated registry. */
 extern const struct td_driver_ops *const td_driver_registry[];
 const struct td_driver_ops *td_driver_find(const char *type);

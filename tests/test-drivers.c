@@ -185,12 +185,13 @@ static void test_spec(void)
 	CHECK(td_driver_find("aio") == &td_drv_raw);
 	CHECK(td_driver_find("ram") == &td_drv_ram);
 	CHECK(td_driver_find("null") == &td_drv_null);
+	CHECK(td_driver_find("fault") == &td_drv_fault);
 	CHECK(td_driver_find("vhd") == NULL);
 	CHECK(td_driver_find("") == NULL);
 	CHECK(td_driver_find(NULL) == NULL);
 	for (i = 0; td_driver_registry[i]; i++)
 		CHECK(td_driver_registry[i]->priv_size > 0);
-	CHECK_EQ(i, 3);
+	CHECK_EQ(i, 4);
 }
 
 static void test_parse_size(void)
