@@ -1,7 +1,8 @@
 #!/bin/sh
 # The full test suite: set-up, `make check` (unit and integration tests on
 # the simulated hypervisor), the same suite built with AddressSanitizer +
-# UndefinedBehaviorSanitizer, and `make distcheck`. Prints one closing line
+# UndefinedBehaviorSanitizer, each libFuzzer target for FUZZ_SECONDS,
+# `make distcheck`, and the real-Xen tests. Prints one closing line
 # "N passed, N failed, N skipped".
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -47,6 +48,19 @@ else
 	rc=1; fail=$((fail + 1)); cat build.err
 fi
 unset ASAN_OPTIONS UBSAN_OPTIONS
+
+echo "== fuzzing: each libFuzzer target for ${FUZZ_SECONDS:=30} s (_build-fuzz/)"
+mkdir -p "$top/_build-fuzz"
+cd "$top/_build-fuzz"
+if [ ! -f Makefile ]; then
+	../configure --enable-fuzzing CC=clang >/dev/null || rc=1
+fi
+if make -s -j2 >/dev/null 2>build.err &&
+   make -s -C tests fuzz FUZZ_SECONDS="$FUZZ_SECONDS" >fuzz.out 2>&1; then
+	pass=$((pass + 1)); echo "PASS: fuzz"; grep "executions in" fuzz.out | sort -u || true
+else
+	rc=1; fail=$((fail + 1)); echo "FAIL: fuzz"; cat build.err; tail -40 fuzz.out
+fi
 
 echo "== make distcheck"
 cd "$top/_build"
