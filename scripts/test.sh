@@ -1,7 +1,8 @@
 #!/bin/sh
 # The full test suite: set-up, `make check` (unit and integration tests on
 # the simulated hypervisor), the same suite built with AddressSanitizer +
-# UndefinedBehaviorSanitizer, each libFuzzer target for FUZZ_SECONDS,
+# UndefinedBehaviorSanitizer, each libFuzzer target for FUZZ_SECONDS, a
+# short soak (SOAK_SECONDS),
 # `make distcheck`, and the real-Xen tests. Prints one closing line
 # "N passed, N failed, N skipped".
 set -u
@@ -60,6 +61,14 @@ if make -s -j2 >/dev/null 2>build.err &&
 	pass=$((pass + 1)); echo "PASS: fuzz"; grep "executions in" fuzz.out | sort -u || true
 else
 	rc=1; fail=$((fail + 1)); echo "FAIL: fuzz"; cat build.err; tail -40 fuzz.out
+fi
+
+echo "== soak: ${SOAK_SECONDS:=60} s of mixed load, pause, media changes and control traffic"
+cd "$top/_build"
+if make -s soak SOAK_SECONDS="$SOAK_SECONDS" >soak.out 2>&1; then
+	pass=$((pass + 1)); echo "PASS: soak"; grep '^#' soak.out || true
+else
+	rc=1; fail=$((fail + 1)); echo "FAIL: soak"; tail -30 soak.out
 fi
 
 echo "== make distcheck"
