@@ -442,6 +442,9 @@ int tapback_tx_publish(struct tapback *tb, struct tapback_dev *d,
 	if (rc == 0 && d->cdrom)
 		rc = tapback_write_node(tb, t, p, "media-present", "%d",
 					!!(vi->media & TD_MEDIA_PRESENT));
+	/* xentop finds tapdisk's statistics file through it */
+	if (rc == 0)
+		rc = tapback_write_node(tb, t, p, "kthread-pid", "%d", (int)d->pid);
 	if (rc == 0)
 		rc = tapback_write_node(tb, t, p, "state", "%d",
 					XenbusStateConnected);

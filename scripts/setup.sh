@@ -8,7 +8,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 
 PKGS="build-essential autoconf automake libtool pkg-config libxen-dev
       liburing-dev libaio-dev fio xorriso genisoimage strace python3
-      clang libclang-rt-14-dev valgrind"
+      clang libclang-rt-14-dev valgrind qemu-utils libnbd-bin"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

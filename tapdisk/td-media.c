@@ -22,6 +22,7 @@
 
 #include "mmc.h"
 #include "td-log.h"
+#include "td-nbd.h"
 #include "td-ring.h"
 #include "td-vbd.h"
 
@@ -84,6 +85,7 @@ static void media_unload(struct td_vbd *v)
 	for (i = 0; i < TD_MAX_RINGS; i++)
 		if (v->rings[i])
 			td_ring_quiesce(v->rings[i]);
+	td_nbd_quiesce(v);	/* NBD reads in flight finish first too */
 	if (v->img)
 		td_image_close(v->img);
 	v->img = NULL;
@@ -115,6 +117,7 @@ int td_media_eject(struct td_vbd *v, int force)
 		return err;
 	if (v->img) {
 		media_unload(v);
+		td_nbd_resume(v);	/* the empty drive answers NBD with EIO */
 		td_log(TD_LOG_INFO, v->prefix, "medium ejected%s",
 		       force ? " (forced)" : "");
 	}
@@ -153,6 +156,7 @@ int td_media_insert(struct td_vbd *v, const char *params)
 	for (i = 0; i < TD_MAX_RINGS; i++)
 		if (v->rings[i])
 			td_ring_kick(v->rings[i]);
+	td_nbd_resume(v);
 	return 0;
 }
 
@@ -200,6 +204,7 @@ void td_media_sweep(struct td_vbd *v)
 	v->media_unload_pending = 0;
 	if (v->mmc && !v->mmc->loaded && v->img) {
 		media_unload(v);
+		td_nbd_resume(v);
 		td_log(TD_LOG_INFO, v->prefix, "medium ejected by the guest");
 	}
 }

@@ -30,6 +30,7 @@
 #include "td-log.h"
 #include "td-packet.h"
 #include "td-ring.h"
+#include "td-stats.h"
 #include "td-vbd.h"
 
 #define TD_POOL_MAX_PAGES 8192u
@@ -749,6 +750,7 @@ int td_ring_connect(struct td_vbd *v, const struct td_ring_params *p,
 	r->req_cons = r->rsp_prod_pvt = r->rsp_pushed =
 		blkif_ring_get(r->sring, BLKIF_RING_RSP_PROD);
 	v->rings[p->queue] = r;
+	td_stats_ring_add(r, p->domid, p->devid);	/* xentop's file */
 	td_log(TD_LOG_INFO, r->prefix,
 	       "connected: %u page(s), %u slots, abi %s, port %u, vbd%u",
 	       r->nr_pages, r->size, blkif_abi_name(p->abi), p->evtchn, v->minor);
@@ -795,6 +797,7 @@ void td_ring_disconnect(struct td_ring *r)
 	r->closing = 1;
 	td_loop_del(&r->ev_src);
 	td_ring_quiesce(r);
+	td_stats_ring_del(r);	/* xentop's file */
 	for (i = 0; i < TD_STAT__COUNT; i++)
 		if (i != TD_STAT_INFLIGHT)
 			v->counters[i] += r->counters[i];

@@ -10,6 +10,7 @@
 
 #include "mmc.h"
 #include "td-log.h"
+#include "td-nbd.h"
 #include "td-ring.h"
 #include "td-vbd.h"
 
@@ -286,6 +287,7 @@ int td_vbd_open(uint32_t minor, const char *params, uint32_t flags,
 		td_vbd_log_open(v);
 	else
 		td_log(TD_LOG_INFO, v->prefix, "opened an empty CD drive");
+	td_nbd_open(v);	/* NBD export; the VBD works without it */
 	if (out)
 		*out = v;
 	return 0;
@@ -300,6 +302,7 @@ int td_vbd_close(struct td_vbd *v, int force)
 			return -EBUSY;
 	for (i = 0; i < TD_MAX_RINGS; i++)
 		td_ring_disconnect(v->rings[i]);
+	td_nbd_close(v);	/* finishes NBD I/O, removes the socket */
 	if (v->img)
 		td_image_close(v->img);
 	v->img = NULL;
@@ -340,6 +343,7 @@ int td_vbd_pause(struct td_vbd *v)
 	for (i = 0; i < TD_MAX_RINGS; i++)
 		if (v->rings[i])
 			td_ring_quiesce(v->rings[i]);
+	td_nbd_quiesce(v);	/* NBD requests wait for unpause */
 	td_image_close(v->img);
 	v->img = NULL;
 	td_log(TD_LOG_INFO, v->prefix, "paused");
@@ -376,6 +380,7 @@ int td_vbd_unpause(struct td_vbd *v, const char *params)
 	for (i = 0; i < TD_MAX_RINGS; i++)
 		if (v->rings[i])
 			td_ring_kick(v->rings[i]);
+	td_nbd_resume(v);
 	return 0;
 }
 

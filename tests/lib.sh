@@ -32,8 +32,10 @@ WORK=$(mktemp -d "${TMPDIR:-/var/tmp}/xentap-$TEST_NAME.XXXXXX")
 XENTAP_SIM_DIR=$(mktemp -d /dev/shm/xentap-sim-$TEST_NAME.XXXXXX)
 CTL_DIR=$WORK/ctl
 TAPCTL_CONTROL_DIR=$CTL_DIR
-export XENTAP_SIM_DIR TAPCTL_CONTROL_DIR
-mkdir -p "$CTL_DIR"
+# tapdisk's xentop statistics files go to the work area, not /dev/shm
+XENTAP_STATS_DIR=$WORK/shm
+export XENTAP_SIM_DIR TAPCTL_CONTROL_DIR XENTAP_STATS_DIR
+mkdir -p "$CTL_DIR" "$XENTAP_STATS_DIR"
 
 # start_tapdisk [engine]: sets TD_PID; its log is $WORK/tapdisk-<pid>.log
 start_tapdisk() {

@@ -805,6 +805,12 @@ static void t_media_poll(void)
 	tapback_poll_media(&f->tb);
 	CHECK_EQ(be_writes(f, 4, 5632, "state"), w + 3);
 	CHECK(be_is(f, 4, 768, "state", "4"));
+	{	/* xentop finds the stats file through kthread-pid */
+		char pid[16];
+
+		snprintf(pid, sizeof(pid), "%d", (int)PID);
+		CHECK(be_is(f, 4, 768, "kthread-pid", pid));
+	}
 	fix_free(f);
 }
 
