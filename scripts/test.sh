@@ -63,6 +63,14 @@ else
 	rc=1; fail=$((fail + 1)); echo "FAIL: fuzz"; cat build.err; tail -40 fuzz.out
 fi
 
+echo "== valgrind (unit tests)"
+cd "$top/_build"
+if make -s valgrind >valgrind.out 2>&1; then
+	pass=$((pass + 1)); echo "PASS: valgrind"
+else
+	rc=1; fail=$((fail + 1)); echo "FAIL: valgrind"; tail -30 valgrind.out
+fi
+
 echo "== soak: ${SOAK_SECONDS:=60} s of mixed load, pause, media changes and control traffic"
 cd "$top/_build"
 if make -s soak SOAK_SECONDS="$SOAK_SECONDS" >soak.out 2>&1; then
