@@ -120,8 +120,12 @@ static void req_finish(struct td_req *q, int16_t status)
 	struct td_ring *r = q->ring;
 
 	req_free_pages(q);
+	/* An INDIRECT request is answered with its indirect_op, as Linux
+	 * blkback does and blkfront insists ("response has wrong operation"). */
 	blkif_rsp_encode(r->p.abi, (void *)ring_slot(r, r->rsp_prod_pvt),
-			 q->br.id, q->br.ring_op, status);
+			 q->br.id,
+			 q->br.ring_op == BLKIF_OP_INDIRECT ? q->br.op : q->br.ring_op,
+			 status);
 	r->rsp_prod_pvt++;
 	r->busy--;
 	r->rsp_dirty = 1;

@@ -637,6 +637,12 @@ int main(int argc, char **argv)
 		return SF_EXIT_FAIL;
 	}
 	code = fn(&c, f);
+	if (simfront_stats(f)->op_mismatch) {
+		/* Linux blkfront disables a device whose backend does this */
+		sf_err("%llu response(s) carried the wrong operation",
+		       (unsigned long long)simfront_stats(f)->op_mismatch);
+		code = SF_EXIT_FAIL;
+	}
 	fflush(stdout);
 	rc = simfront_close(f);
 	if (rc < 0) {

@@ -334,8 +334,9 @@ static int sf_complete(struct simfront *f, uint64_t id, uint8_t op,
 		return 0;
 	}
 	t = &f->tags[idx];
-	/* Linux echoes indirect_op for INDIRECT; the ring op is fine too */
-	if (op != t->ring_op && !(t->ring_op == BLKIF_OP_INDIRECT && op == t->op))
+	/* An INDIRECT request's response carries its indirect_op (Linux
+	 * blkfront disables the device otherwise); others echo the ring op. */
+	if (t->ring_op == BLKIF_OP_INDIRECT ? op != t->op : op != t->ring_op)
 		f->st.op_mismatch++;
 	if (t->buf && status == BLKIF_RSP_OKAY)
 		sf_copy(t, t->buf, t->len, 0);

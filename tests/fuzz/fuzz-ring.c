@@ -223,7 +223,8 @@ static void record(enum blkif_abi abi, unsigned size, uint32_t from, unsigned n,
 		blkif_req_decode(abi, blkif_ring_slot(h.ring, abi, size, from + i), &r);
 		bad = blkif_req_check(&r, lim);
 		exp_reqs[i].id = r.id;
-		exp_reqs[i].op = r.ring_op;
+		/* INDIRECT is answered with its indirect_op (as Linux blkback) */
+		exp_reqs[i].op = r.ring_op == BLKIF_OP_INDIRECT ? r.op : r.ring_op;
 		exp_reqs[i].status = bad == BLKIF_OK ? 1 : blkif_bad_status(bad);
 		exp_reqs[i].matched = 0;
 	}
