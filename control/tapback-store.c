@@ -439,9 +439,11 @@ int tapback_tx_publish(struct tapback *tb, struct tapback_dev *d,
 	if (rc == 0 && pb->be->discard)
 		rc = tapback_write_node(tb, t, p, "feature-discard", "%d",
 					discard);
+	/* size is 0 while a drive is empty or its tray open (and the STATUS
+	 * may predate the RING_CONNECT that made the VBD a CD) */
 	if (rc == 0 && d->cdrom)
 		rc = tapback_write_node(tb, t, p, "media-present", "%d",
-					!!(vi->media & TD_MEDIA_PRESENT));
+					vi->size != 0);
 	/* xentop finds tapdisk's statistics file through it */
 	if (rc == 0)
 		rc = tapback_write_node(tb, t, p, "kthread-pid", "%d", (int)d->pid);

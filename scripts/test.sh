@@ -87,6 +87,15 @@ else
 	rc=1; fail=$((fail + 1)); echo "FAIL: distcheck"; tail -40 distcheck.out
 fi
 
+echo "== real Xen under QEMU: make check-xen (tests/xen/, Debian 12's Xen 4.17)"
+cd "$top/_build"
+if make -s check-xen >xen.out 2>&1; then
+	pass=$((pass + 1)); echo "PASS: check-xen"
+else
+	rc=1; fail=$((fail + 1)); echo "FAIL: check-xen"; tail -60 xen.out
+fi
+grep -E '^(PASS|FAIL|SKIP): t-|real-Xen tests took' xen.out || true
+
 echo "$pass passed, $fail failed, $skip skipped"
 [ $fail -eq 0 ] || rc=1
 exit $rc

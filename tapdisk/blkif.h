@@ -84,8 +84,9 @@ struct blkif_seg {
  * not validate (blkif_req_check does): fields hold what the guest wrote.
  */
 struct blkif_req {
-	uint8_t ring_op;	/* operation as on the ring; echoed in the response */
-	uint8_t op;		/* effective op: indirect_op for INDIRECT, else ring_op */
+	uint8_t ring_op;	/* operation as on the ring */
+	uint8_t op;		/* effective op: indirect_op for INDIRECT, else ring_op;
+				   the response carries this one */
 	uint8_t discard_flag;	/* DISCARD only */
 	uint16_t nr_segs;	/* nr_segments (u8 direct, u16 indirect) */
 	uint16_t handle;
