@@ -9,6 +9,8 @@ usage: ctl-client.py SOCKET MODE
   badver    a well-formed header with version 99; expect -EPROTONOSUPPORT
   status    a valid STATUS request; print status=<n>
   denied    expect the server to close without a reply
+  oversized a header announcing a 2 GiB payload; expect an error reply
+  flood     hold 200 connections at once for 2 s, then a STATUS must work
 """
 import os
 import socket
@@ -71,6 +73,25 @@ def main():
     elif mode == "status":
         s.sendall(frame(1))
         print("status=%s" % read_reply(s))
+    elif mode == "oversized":
+        s.sendall(struct.pack("<IHHII", MAGIC, 1, 1, 7, 0x7fffffff))
+        print("status=%s" % read_reply(s))
+    elif mode == "flood":
+        import time
+        held = []
+        for _ in range(200):
+            c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                c.connect(path)
+                held.append(c)
+            except OSError:
+                c.close()
+        time.sleep(2)
+        for c in held:
+            c.close()
+        time.sleep(0.2)
+        s.sendall(frame(1))
+        print("held=%d status=%s" % (len(held), read_reply(s)))
     elif mode == "denied":
         try:
             s.sendall(frame(1))

@@ -1,7 +1,8 @@
 #!/bin/sh
 # The control socket cannot be used to stall or crash tapdisk: a silent
-# client, a client that stops mid-header, garbage, a wrong protocol version
-# and a client without permission, all while a guest's I/O keeps flowing.
+# client, a client that stops mid-header, garbage, an oversized frame, a
+# wrong protocol version, a flood of 200 connections and a client without
+# permission, all while a guest's I/O keeps flowing.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 requires python3
 # The system's python3 (a per-user shim may not be reachable as 'nobody').
@@ -24,7 +25,9 @@ $CLIENT "$SOCK" partial > "$WORK/partial.out" &
 S2=$!
 o=$($CLIENT "$SOCK" garbage); [ "$o" = "status=-74" ] || [ "$o" = "status=None" ] || fail "garbage: $o"
 o=$($CLIENT "$SOCK" badver); [ "$o" = "status=-93" ] || fail "bad version: $o (want -EPROTONOSUPPORT)"
+o=$($CLIENT "$SOCK" oversized); [ "$o" = "status=-74" ] || fail "oversized frame: $o (want -EBADMSG)"
 o=$($CLIENT "$SOCK" status); [ "$o" = "status=0" ] || fail "status while others misbehave: $o"
+o=$($CLIENT "$SOCK" flood); case $o in *status=0) note "flood: $o" ;; *) fail "after a connection flood: $o" ;; esac
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
 	chmod 0711 "$WORK" "$CTL_DIR"; chmod 0666 "$SOCK"   # let 'nobody' reach the socket
 	o=$(setpriv --reuid=65534 --regid=65534 --clear-groups $CLIENT "$SOCK" denied 2>&1) ||
