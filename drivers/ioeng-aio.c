@@ -24,6 +24,7 @@
 #include <linux/falloc.h>
 #include <libaio.h>
 
+#include "ioeng-fifo.h"
 #include "td-io.h"
 #include "td-log.h"
 
@@ -40,29 +41,17 @@ struct ioeng {
 	unsigned npending;
 	unsigned kernel;		/* submitted, event not yet reaped */
 	struct io_event *events;	/* depth */
-	struct td_io *bl_head, *bl_tail;	/* backlog (FIFO) */
-	unsigned bl_n;
-	struct td_io *dq_head, *dq_tail;	/* deferred completions */
-	unsigned dq_n;
+	struct td_io_fifo backlog;	/* beyond depth, in order */
+	struct td_io_fifo deferred;	/* completions for the next reap */
 };
-
-static void list_push(struct td_io **head, struct td_io **tail, struct td_io *io)
-{
-	io->next = NULL;
-	if (*tail)
-		(*tail)->next = io;
-	else
-		*head = io;
-	*tail = io;
-}
 
 static void aio_fini(struct ioeng *e)
 {
 	if (!e)
 		return;
-	if (e->kernel || e->npending || e->bl_n || e->dq_n)
+	if (e->kernel || e->npending || e->backlog.n || e->deferred.n)
 		TD_WARN(NULL, "libaio: closing with %u I/Os outstanding",
-			e->kernel + e->npending + e->bl_n + e->dq_n);
+			e->kernel + e->npending + e->backlog.n + e->deferred.n);
 	if (e->ctx)
 		io_destroy(e->ctx);	/* waits for what is in flight */
 	if (e->efd >= 0)
@@ -130,8 +119,7 @@ static void aio_complete(struct ioeng *e, struct td_io *io, int64_t res)
 	uint64_t one = 1;
 
 	io->eng_res = res;
-	list_push(&e->dq_head, &e->dq_tail, io);
-	e->dq_n++;
+	td_io_fifo_push(&e->deferred, io);
 	if (write(e->efd, &one, sizeof(one)) < 0 && errno != EAGAIN)
 		TD_RL(TD_LOG_ERR, NULL, "libaio: eventfd write: %s",
 		      strerror(errno));
@@ -208,12 +196,8 @@ static void aio_pump(struct ioeng *e)
 {
 	struct td_io *io;
 
-	while (e->bl_head && e->nfree) {
-		io = e->bl_head;
-		e->bl_head = io->next;
-		if (!e->bl_head)
-			e->bl_tail = NULL;
-		e->bl_n--;
+	while (e->backlog.head && e->nfree) {
+		io = td_io_fifo_pop(&e->backlog);
 		aio_prep(e, io);
 	}
 }
@@ -236,9 +220,8 @@ static int aio_queue(struct ioeng *e, struct td_io *io)
 	default:
 		return -EOPNOTSUPP;
 	}
-	if (e->bl_head || !e->nfree) {
-		list_push(&e->bl_head, &e->bl_tail, io);
-		e->bl_n++;
+	if (e->backlog.head || !e->nfree) {
+		td_io_fifo_push(&e->backlog, io);
 		return 0;
 	}
 	aio_prep(e, io);
@@ -252,17 +235,7 @@ static int aio_submit(struct ioeng *e)
 
 static unsigned aio_reap_deferred(struct ioeng *e)
 {
-	struct td_io *io = e->dq_head, *next;
-	unsigned n = 0;
-
-	e->dq_head = e->dq_tail = NULL;
-	e->dq_n = 0;
-	for (; io; io = next) {
-		next = io->next;
-		io->done(io, io->eng_res);
-		n++;
-	}
-	return n;
+	return td_io_fifo_complete_all(&e->deferred);
 }
 
 static int aio_reap(struct ioeng *e)
@@ -313,7 +286,7 @@ static int aio_reap(struct ioeng *e)
 
 static unsigned aio_inflight(struct ioeng *e)
 {
-	return e->bl_n + e->npending + e->kernel + e->dq_n;
+	return e->backlog.n + e->npending + e->kernel + e->deferred.n;
 }
 
 const struct ioeng_ops ioeng_aio_ops = {

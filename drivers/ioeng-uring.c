@@ -24,6 +24,7 @@
 #include <linux/falloc.h>
 #include <liburing.h>
 
+#include "ioeng-fifo.h"
 #include "td-io.h"
 #include "td-log.h"
 
@@ -36,21 +37,9 @@ struct ioeng {
 	unsigned depth;
 	unsigned queued;		/* SQEs prepared, not yet submitted */
 	unsigned kernel;		/* submitted, CQE not yet reaped */
-	struct td_io *bl_head, *bl_tail;	/* backlog (FIFO) */
-	unsigned bl_n;
-	struct td_io *dq_head, *dq_tail;	/* deferred completions */
-	unsigned dq_n;
+	struct td_io_fifo backlog;	/* beyond depth, in order */
+	struct td_io_fifo deferred;	/* completions for the next reap */
 };
-
-static void list_push(struct td_io **head, struct td_io **tail, struct td_io *io)
-{
-	io->next = NULL;
-	if (*tail)
-		(*tail)->next = io;
-	else
-		*head = io;
-	*tail = io;
-}
 
 static int ur_init(struct ioeng **out, unsigned depth)
 {
@@ -114,9 +103,9 @@ static void ur_fini(struct ioeng *e)
 {
 	if (!e)
 		return;
-	if (e->kernel || e->queued || e->bl_n || e->dq_n)
+	if (e->kernel || e->queued || e->backlog.n || e->deferred.n)
 		TD_WARN(NULL, "io_uring: closing with %u I/Os outstanding",
-			e->kernel + e->queued + e->bl_n + e->dq_n);
+			e->kernel + e->queued + e->backlog.n + e->deferred.n);
 	io_uring_queue_exit(&e->ring);
 	close(e->efd);
 	free(e);
@@ -158,8 +147,7 @@ static void ur_prep(struct ioeng *e, struct td_io *io)
 		ur_flush(e);
 		sqe = io_uring_get_sqe(&e->ring);
 		if (!sqe) {
-			list_push(&e->bl_head, &e->bl_tail, io);
-			e->bl_n++;
+			td_io_fifo_push(&e->backlog, io);
 			return;
 		}
 	}
@@ -188,12 +176,8 @@ static void ur_pump(struct ioeng *e)
 {
 	struct td_io *io;
 
-	while (e->bl_head && e->queued + e->kernel < e->depth) {
-		io = e->bl_head;
-		e->bl_head = io->next;
-		if (!e->bl_head)
-			e->bl_tail = NULL;
-		e->bl_n--;
+	while (e->backlog.head && e->queued + e->kernel < e->depth) {
+		io = td_io_fifo_pop(&e->backlog);
 		ur_prep(e, io);
 	}
 }
@@ -210,9 +194,8 @@ static int ur_queue(struct ioeng *e, struct td_io *io)
 		return -EOPNOTSUPP;
 	}
 	/* FIFO: nothing overtakes the backlog. */
-	if (e->bl_head || e->queued + e->kernel >= e->depth) {
-		list_push(&e->bl_head, &e->bl_tail, io);
-		e->bl_n++;
+	if (e->backlog.head || e->queued + e->kernel >= e->depth) {
+		td_io_fifo_push(&e->backlog, io);
 		return 0;
 	}
 	ur_prep(e, io);
@@ -229,8 +212,7 @@ static void ur_complete(struct ioeng *e, struct td_io *io, int64_t res)
 	uint64_t one = 1;
 
 	io->eng_res = res;
-	list_push(&e->dq_head, &e->dq_tail, io);
-	e->dq_n++;
+	td_io_fifo_push(&e->deferred, io);
 	/* Wake the loop; if the counter is saturated it is readable anyway. */
 	if (write(e->efd, &one, sizeof(one)) < 0 && errno != EAGAIN)
 		TD_RL(TD_LOG_ERR, NULL, "io_uring: eventfd write: %s",
@@ -239,18 +221,7 @@ static void ur_complete(struct ioeng *e, struct td_io *io, int64_t res)
 
 static unsigned ur_reap_deferred(struct ioeng *e)
 {
-	struct td_io *io = e->dq_head, *next;
-	unsigned n = 0;
-
-	/* Detach first: a callback may defer another completion. */
-	e->dq_head = e->dq_tail = NULL;
-	e->dq_n = 0;
-	for (; io; io = next) {
-		next = io->next;
-		io->done(io, io->eng_res);
-		n++;
-	}
-	return n;
+	return td_io_fifo_complete_all(&e->deferred);
 }
 
 static int ur_reap(struct ioeng *e)
@@ -294,7 +265,7 @@ static int ur_reap(struct ioeng *e)
 
 static unsigned ur_inflight(struct ioeng *e)
 {
-	return e->bl_n + e->queued + e->kernel + e->dq_n;
+	return e->backlog.n + e->queued + e->kernel + e->deferred.n;
 }
 
 const struct ioeng_ops ioeng_uring_ops = {
