@@ -48,6 +48,7 @@ static const struct bit_name vbd_states[] = {
 };
 static const struct bit_name ring_states[] = {
 	{ TD_RING_S_CONNECTED, "connected" }, { TD_RING_S_HALTED, "halted" },
+	{ TD_RING_S_RDONLY, "read-only" },
 	{ 0, NULL },
 };
 static const struct bit_name features[] = {

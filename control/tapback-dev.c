@@ -154,7 +154,8 @@ static void dev_disconnect(struct tapback *tb, struct tapback_dev *d)
 
 	if ((!d->nr_rings && !d->rings_unknown) || !d->pid)
 		goto out;
-	rc = tb->td->ring_disconnect(tb->td_priv, d->pid, d->minor, -1);
+	rc = tb->td->ring_disconnect(tb->td_priv, d->pid, d->minor, d->domid,
+				     d->devid, -1);
 	if (rc < 0)
 		td_log_rl(&d->rl, TD_LOG_WARN, d->prefix,
 			  "tapdisk %d minor %u: disconnecting: %s%s%s", d->pid,
@@ -195,14 +196,16 @@ static void dev_connect(struct tapback *tb, struct tapback_dev *d,
 			  d->pid, d->minor);
 		return;
 	}
-	if (d->readonly && !(vi.info & VDISK_READONLY))
-		td_log_rl(&d->rl, TD_LOG_WARN, d->prefix,
-			  "read-only device, but tapdisk opened it read-write");
+	/* A read-only device (mode=r) on an image block-tap opened read-write
+	 * is fine: tapdisk enforces TD_F_RDONLY on this device's rings. */
 
 	/* Start clean (tapdisk refuses a queue that is connected already),
-	 * as blkback enforces its precondition with xen_blkif_disconnect(). */
-	if (vi.nr_rings)
-		d->rings_unknown = 1;
+	 * as blkback enforces its precondition with xen_blkif_disconnect().
+	 * Rings of other devices sharing the minor are not ours. */
+	for (q = 0; q < vi.nr_rings; q++)
+		if (vi.rings[q].domid == d->domid &&
+		    vi.rings[q].devid == d->devid)
+			d->rings_unknown = 1;
 	dev_disconnect(tb, d);
 
 	for (q = 0; q < fe.nr_queues; q++) {
@@ -270,7 +273,7 @@ static int dev_still_connected(struct tapback *tb, struct tapback_dev *d,
 		    vi.rings[i].devid == d->devid &&
 		    (vi.rings[i].state & TD_RING_S_CONNECTED))
 			n++;
-	if (n != fe.nr_queues || n != vi.nr_rings)
+	if (n != fe.nr_queues)	/* other devices may share the minor */
 		return 0;
 	d->nr_rings = n;
 	d->rings_unknown = 0;

@@ -61,9 +61,10 @@ static int ttd_ring_connect(void *priv, pid_t pid, uint32_t minor,
 }
 
 static int ttd_ring_disconnect(void *priv, pid_t pid, uint32_t minor,
-			       int queue)
+			       uint32_t domid, uint32_t devid, int queue)
 {
-	return tapctl_ring_disconnect(priv, pid, minor, queue);
+	return tapctl_ring_disconnect(priv, pid, minor, (int)domid, (int)devid,
+				      queue);
 }
 
 static const char *ttd_last_message(void *priv)

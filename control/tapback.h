@@ -136,10 +136,11 @@ struct tapback_td_ops {
 	/* Required. RING_CONNECT one queue. */
 	int (*ring_connect)(void *priv, pid_t pid, uint32_t minor,
 			    const struct tapctl_ring *r);
-	/* Required. RING_DISCONNECT queue (< 0: every ring of the VBD);
-	 * tapdisk completes the in-flight requests first. */
+	/* Required. RING_DISCONNECT the rings of device (domid, devid) on
+	 * the VBD (other devices sharing the minor keep theirs); queue < 0:
+	 * every queue. tapdisk completes the in-flight requests first. */
 	int (*ring_disconnect)(void *priv, pid_t pid, uint32_t minor,
-			       int queue);
+			       uint32_t domid, uint32_t devid, int queue);
 	/* Optional. tapdisk's reason for the last failure ("" if none). */
 	const char *(*last_message)(void *priv);
 };

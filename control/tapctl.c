@@ -365,13 +365,18 @@ int tapctl_ring_connect(const char *dir, pid_t pid, uint32_t minor,
 	return request_and_free(dir, pid, req);
 }
 
-int tapctl_ring_disconnect(const char *dir, pid_t pid, uint32_t minor, int queue)
+int tapctl_ring_disconnect(const char *dir, pid_t pid, uint32_t minor,
+			   int domid, int devid, int queue)
 {
 	struct td_msg *req = new_request(TD_MSG_RING_DISCONNECT);
 
 	if (!req)
 		return -ENOMEM;
 	td_msg_set_u32(req, TD_A_MINOR, minor);
+	if (domid >= 0) {
+		td_msg_set_u32(req, TD_A_DOMID, (uint32_t)domid);
+		td_msg_set_u32(req, TD_A_DEVID, (uint32_t)devid);
+	}
 	if (queue >= 0)
 		td_msg_set_u32(req, TD_A_QUEUE, (uint32_t)queue);
 	return request_and_free(dir, pid, req);

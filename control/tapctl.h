@@ -68,8 +68,10 @@ struct tapctl_ring {
 };
 int tapctl_ring_connect(const char *dir, pid_t pid, uint32_t minor,
 			const struct tapctl_ring *r);
-/* queue < 0: all rings of the VBD. */
-int tapctl_ring_disconnect(const char *dir, pid_t pid, uint32_t minor, int queue);
+/* The rings of the VBD that match: domid < 0: of every device (devid is
+ * then ignored), else of device (domid, devid) only; queue < 0: every queue. */
+int tapctl_ring_disconnect(const char *dir, pid_t pid, uint32_t minor,
+			   int domid, int devid, int queue);
 
 /* STATUS: fills *reply (allocate with tapctl_msg_new). minor < 0: all. */
 int tapctl_status(const char *dir, pid_t pid, int minor, struct td_msg *reply);

@@ -55,7 +55,8 @@ enum td_msg_type {
 	TD_MSG_VBD_CLOSE = 3,	/* req: MINOR, [FLAGS: TD_F_FORCE] */
 	TD_MSG_RING_CONNECT = 4,    /* req: MINOR, DOMID, DEVID, QUEUE, RING_ORDER,
 				       RING_REFS, EVTCHN, ABI, [FLAGS] */
-	TD_MSG_RING_DISCONNECT = 5, /* req: MINOR, [QUEUE] (absent: all rings) */
+	TD_MSG_RING_DISCONNECT = 5, /* req: MINOR, [DOMID, DEVID], [QUEUE]:
+				     * the rings matching what is given */
 	TD_MSG_ATTACH = 6,	/* req: MINOR. -EEXIST if attached here, -ENOENT
 				   if not allocated, -EBUSY if another tapdisk
 				   holds it */
@@ -120,6 +121,7 @@ enum td_attr {
 /* TD_A_STATE for a ring */
 #define TD_RING_S_CONNECTED (1u << 0)
 #define TD_RING_S_HALTED (1u << 1)	/* impossible req_prod seen */
+#define TD_RING_S_RDONLY (1u << 2)	/* a read-only device (mode=r) */
 
 /* TD_A_MEDIA */
 #define TD_MEDIA_PRESENT (1u << 0)	/* a medium is in the (closed) drive */

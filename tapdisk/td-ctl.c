@@ -186,12 +186,10 @@ static int h_ring_connect(const struct td_msg *m, struct td_msg *rep)
 	if (p.queue >= TD_MAX_RINGS)
 		return fail(rep, -EINVAL, "queue %u >= %u", p.queue, TD_MAX_RINGS);
 	memcpy(p.ring_refs, m->ring_refs, sizeof(uint32_t) * m->nr_ring_refs);
-	if ((m->flags & TD_F_RDONLY) && !(v->flags & TD_F_RDONLY)) {
-		/* block-tap opens images read-write; the toolstack's mode=r
-		 * reaches us with the ring (tapback): enforce it from now on */
-		v->flags |= TD_F_RDONLY;
-		td_vbd_set_limits(v);
-	}
+	/* block-tap opens images read-write; the toolstack's mode=r reaches
+	 * us with the ring (tapback) and holds for that device's rings: a
+	 * second device on the same minor may be read-write. */
+	p.readonly = !!(m->flags & TD_F_RDONLY);
 	if ((m->flags & TD_F_CDROM) && !v->mmc) {
 		/* libxl's block-tap opens CDs as plain images: tapback says
 		 * what the device is when it connects the ring. */
@@ -202,8 +200,12 @@ static int h_ring_connect(const struct td_msg *m, struct td_msg *rep)
 	}
 	err = td_ring_connect(v, &p, &r);
 	if (err == -EEXIST)
-		return fail(rep, err, "queue %u of minor %u is already connected",
-			    p.queue, m->minor);
+		return fail(rep, err, "queue %u of device %u/%u on minor %u is "
+			    "already connected", p.queue, p.domid, p.devid,
+			    m->minor);
+	if (err == -ENOSPC)
+		return fail(rep, err, "minor %u has %u rings connected already",
+			    m->minor, TD_MAX_RINGS);
 	if (err)
 		return fail(rep, err, "cannot connect ring: %s", strerror(-err));
 	return 0;
@@ -212,21 +214,31 @@ static int h_ring_connect(const struct td_msg *m, struct td_msg *rep)
 static int h_ring_disconnect(const struct td_msg *m, struct td_msg *rep)
 {
 	struct td_vbd *v;
-	unsigned i;
+	unsigned i, n = 0;
+	int dev = TD_HAS(m, TD_A_DOMID), q = TD_HAS(m, TD_A_QUEUE);
 
 	NEED(m, TD_A_MINOR);
+	if (dev)
+		NEED(m, TD_A_DEVID);
 	v = td_vbd_find(m->minor);
 	if (!v)
 		return fail(rep, -ENOENT, "no VBD with minor %u", m->minor);
-	if (TD_HAS(m, TD_A_QUEUE)) {
-		if (m->queue >= TD_MAX_RINGS || !v->rings[m->queue])
-			return fail(rep, -ENOENT, "queue %u is not connected",
-				    m->queue);
-		td_ring_disconnect(v->rings[m->queue]);
-		return 0;
-	}
-	for (i = 0; i < TD_MAX_RINGS; i++)
+	for (i = 0; i < TD_MAX_RINGS; i++) {
+		const struct td_ring_params *p;
+
+		if (!v->rings[i])
+			continue;
+		p = td_ring_params(v->rings[i]);
+		if ((dev && (p->domid != m->domid || p->devid != m->devid)) ||
+		    (q && p->queue != m->queue))
+			continue;
 		td_ring_disconnect(v->rings[i]);
+		n++;
+	}
+	/* Disconnecting everything of a VBD is idempotent; one named queue
+	 * that is not there is an error, as before devices were named. */
+	if (!n && q)
+		return fail(rep, -ENOENT, "queue %u is not connected", m->queue);
 	return 0;
 }
 

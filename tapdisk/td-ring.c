@@ -57,6 +57,8 @@ struct td_req {
 struct td_ring {
 	struct td_vbd *vbd;
 	struct td_ring_params p;
+	unsigned slot;			/* in vbd->rings[] */
+	struct blkif_limits lim_ro;	/* p.readonly on a writable VBD */
 	unsigned nr_pages;
 	unsigned size;			/* slots */
 	unsigned max_segs;		/* per request */
@@ -449,6 +451,21 @@ static void count_op(struct td_ring *r, const struct blkif_req *br)
 		r->counters[by_op[br->op]]++;
 }
 
+/* What requests on r may ask: the VBD's limits, made read-only for a
+ * read-only device on a VBD another device shares read-write. */
+static const struct blkif_limits *ring_limits(struct td_ring *r)
+{
+	const struct blkif_limits *l = &r->vbd->lim;
+
+	if (!r->p.readonly || l->readonly)
+		return l;
+	r->lim_ro = *l;
+	r->lim_ro.readonly = 1;
+	r->lim_ro.can_discard = 1;	/* refused as a write (see td-vbd.c) */
+	r->lim_ro.can_discard_secure = 0;
+	return &r->lim_ro;
+}
+
 /* Fetch and check the segments of an indirect request. */
 static enum blkif_bad req_fetch_indirect(struct td_req *q, int *grant_err)
 {
@@ -478,7 +495,7 @@ static enum blkif_bad req_fetch_indirect(struct td_req *q, int *grant_err)
 					  i % BLKIF_SEGS_PER_INDIRECT_PAGE,
 					  &q->ind_segs[i]);
 	return blkif_segs_check(q->ind_segs, q->br.nr_segs, q->br.sector,
-				&r->vbd->lim, &total);
+				ring_limits(r), &total);
 }
 
 static void req_accept(struct td_req *q)
@@ -488,7 +505,7 @@ static void req_accept(struct td_req *q)
 	int gerr = 0;
 
 	count_op(r, &q->br);
-	bad = blkif_req_check(&q->br, &r->vbd->lim);
+	bad = blkif_req_check(&q->br, ring_limits(r));
 	if (bad != BLKIF_OK) {
 		req_reject(q, bad);
 		return;
@@ -708,17 +725,30 @@ int td_ring_connect(struct td_vbd *v, const struct td_ring_params *p,
 {
 	struct td_ring *r;
 	void *addr = NULL;
+	unsigned i, slot = TD_MAX_RINGS;
 	int err;
 
 	if (p->ring_order > BLKIF_MAX_RING_ORDER || p->queue >= TD_MAX_RINGS)
 		return -EINVAL;
-	if (v->rings[p->queue])
-		return -EEXIST;
+	for (i = 0; i < TD_MAX_RINGS; i++) {
+		const struct td_ring *o = v->rings[i];
+
+		if (!o) {
+			if (slot == TD_MAX_RINGS)
+				slot = i;
+		} else if (o->p.domid == p->domid && o->p.devid == p->devid &&
+			   o->p.queue == p->queue) {
+			return -EEXIST;
+		}
+	}
+	if (slot == TD_MAX_RINGS)
+		return -ENOSPC;
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return -ENOMEM;
 	r->vbd = v;
 	r->p = *p;
+	r->slot = slot;
 	r->nr_pages = 1u << p->ring_order;
 	r->size = blkif_ring_size(p->abi, r->nr_pages);
 	r->max_segs = v->lim.max_indirect_segs > BLKIF_MAX_SEGS ?
@@ -753,7 +783,7 @@ int td_ring_connect(struct td_vbd *v, const struct td_ring_params *p,
 	/* The guest owns the ring's initial state; start from its indices. */
 	r->req_cons = r->rsp_prod_pvt = r->rsp_pushed =
 		blkif_ring_get(r->sring, BLKIF_RING_RSP_PROD);
-	v->rings[p->queue] = r;
+	v->rings[slot] = r;
 	td_stats_ring_add(r, p->domid, p->devid);	/* xentop's file */
 	td_log(TD_LOG_INFO, r->prefix,
 	       "connected: %u page(s), %u slots, abi %s, port %u, vbd%u",
@@ -805,7 +835,7 @@ void td_ring_disconnect(struct td_ring *r)
 	for (i = 0; i < TD_STAT__COUNT; i++)
 		if (i != TD_STAT_INFLIGHT)
 			v->counters[i] += r->counters[i];
-	v->rings[r->p.queue] = NULL;
+	v->rings[r->slot] = NULL;
 	td_log(TD_LOG_INFO, r->prefix, "disconnected");
 	ring_free(r);
 }
@@ -820,6 +850,11 @@ unsigned td_ring_busy(const struct td_ring *r)
 	return r->busy;
 }
 
+const struct td_ring_params *td_ring_params(const struct td_ring *r)
+{
+	return &r->p;
+}
+
 void td_ring_status(const struct td_ring *r, struct td_ring_status *st)
 {
 	memset(st, 0, sizeof(*st));
@@ -830,7 +865,8 @@ void td_ring_status(const struct td_ring *r, struct td_ring_status *st)
 	st->ring_size = r->size;
 	st->abi = r->p.abi;
 	st->evtchn = r->p.evtchn;
-	st->state = TD_RING_S_CONNECTED | (r->halted ? TD_RING_S_HALTED : 0);
+	st->state = TD_RING_S_CONNECTED | (r->halted ? TD_RING_S_HALTED : 0) |
+		    (r->p.readonly ? TD_RING_S_RDONLY : 0);
 	st->nr_counters = TD_STAT__COUNT;
 	memcpy(st->counters, r->counters, sizeof(st->counters));
 	st->counters[TD_STAT_INFLIGHT] = r->busy;

@@ -26,7 +26,13 @@ struct td_ring_params {
 	uint32_t ring_refs[BLKIF_MAX_RING_PAGES];
 	uint32_t evtchn;		/* the guest's port */
 	enum blkif_abi abi;
+	unsigned readonly : 1;		/* this device is read-only (mode=r) */
 };
+
+/* Rings live in the VBD's slots (td_vbd.rings[]), keyed by (domid, devid,
+ * queue): devices that share one minor (the same image attached twice)
+ * each have their own rings. Connecting a key that is connected already
+ * fails with -EEXIST, a VBD with every slot taken with -ENOSPC. */
 
 int td_ring_connect(struct td_vbd *v, const struct td_ring_params *p,
 		    struct td_ring **out);
@@ -41,6 +47,8 @@ void td_ring_kick(struct td_ring *r);
 /* Once per loop iteration: push responses, notify, resume stalled work. */
 void td_ring_sweep(struct td_ring *r);
 void td_ring_status(const struct td_ring *r, struct td_ring_status *st);
+/* What the ring was connected with. */
+const struct td_ring_params *td_ring_params(const struct td_ring *r);
 /* Requests consumed from the ring and not yet answered. */
 unsigned td_ring_busy(const struct td_ring *r);
 

@@ -54,7 +54,7 @@ struct td_vbd {
 	uint32_t features;		/* TD_FEAT_* */
 	/* Counters of rings that were disconnected (live rings keep theirs). */
 	uint64_t counters[TD_STAT__COUNT];
-	struct td_ring *rings[TD_MAX_RINGS];	/* by queue index */
+	struct td_ring *rings[TD_MAX_RINGS];	/* slots, see td-ring.h */
 	char prefix[24];		/* "vbd<minor>" for log lines */
 	struct td_vbd *next;
 };

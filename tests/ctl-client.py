@@ -11,6 +11,9 @@ usage: ctl-client.py SOCKET MODE
   denied    expect the server to close without a reply
   oversized a header announcing a 2 GiB payload; expect an error reply
   flood     hold 200 connections at once for 2 s, then a STATUS must work
+  connect MINOR DOMID DEVID QUEUE
+            RING_CONNECT with dummy ring ref/event channel; print status=<n>
+            (checks that tapdisk refuses a device queue connected already)
 """
 import os
 import socket
@@ -22,6 +25,10 @@ MAGIC, HDR = 0x50415458, 16
 
 def frame(mtype, attrs=b"", version=1, seq=7):
     return struct.pack("<IHHII", MAGIC, version, mtype, seq, len(attrs)) + attrs
+
+
+def u32(tag, value):
+    return struct.pack("<HHI", tag, 4, value)
 
 
 def read_reply(s):
@@ -92,6 +99,14 @@ def main():
         time.sleep(0.2)
         s.sendall(frame(1))
         print("held=%d status=%s" % (len(held), read_reply(s)))
+    elif mode == "connect":
+        minor, domid, devid, queue = (int(v) for v in sys.argv[3:7])
+        # TD_MSG_RING_CONNECT: MINOR 3, DOMID 6, DEVID 7, QUEUE 8,
+        # RING_ORDER 9, RING_REFS 10 (one ref), EVTCHN 11
+        attrs = (u32(3, minor) + u32(6, domid) + u32(7, devid) +
+                 u32(8, queue) + u32(9, 0) + u32(10, 8) + u32(11, 1))
+        s.sendall(frame(4, attrs))
+        print("status=%s" % read_reply(s))
     elif mode == "denied":
         try:
             s.sendall(frame(1))

@@ -61,7 +61,8 @@ static const char usage_text[] =
 "    --minor N          VBD minor (default 0)\n"
 "    --open TYPE:PATH   open this image as the VBD (closed again at the end);\n"
 "                       without it the VBD must already be open\n"
-"    --readonly         open the VBD read-only\n"
+"    --readonly         open the VBD read-only; without --open, a read-only\n"
+"                       device: RING_CONNECT with TD_F_RDONLY (mode=r)\n"
 "    --cdrom            the VBD is a CD: with --open, VBD_OPEN with TD_F_CDROM\n"
 "                       (--open aio: is an empty drive); without, RING_CONNECT\n"
 "                       with TD_F_CDROM\n"
@@ -507,6 +508,8 @@ static int parse_args(struct sf_cli *c, int argc, char **argv)
 		return sf_usage_error("--pid is required");
 	if (no_packet && !cdrom)
 		return sf_usage_error("--no-packet needs --cdrom");
+	if (c->o.readonly && !c->o.open_spec)
+		c->o.ring_flags |= TD_F_RDONLY;
 	if (cdrom) {
 		uint32_t fl = TD_F_CDROM | (no_packet ? TD_F_NO_PACKET : 0);
 

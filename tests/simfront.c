@@ -445,6 +445,9 @@ int simfront_open(const struct simfront_opts *o, struct simfront **out)
 		if (rc < 0)
 			goto fail;
 	}
+	/* a read-only device: what tapback publishes in "info" for mode=r */
+	if (o->ring_flags & TD_F_RDONLY)
+		f->info.vdisk_info |= VDISK_READONLY;
 	*out = f;
 	return 0;
 fail:
@@ -479,7 +482,8 @@ int simfront_close(struct simfront *f)
 	if (!f)
 		return 0;
 	if (f->connected) {
-		rc = tapctl_ring_disconnect(f->ctl_dir, f->pid, f->info.minor, 0);
+		rc = tapctl_ring_disconnect(f->ctl_dir, f->pid, f->info.minor,
+					    (int)f->info.domid, (int)f->info.devid, 0);
 		if (rc < 0) {
 			sf_set_ctl_error("RING_DISCONNECT", rc);
 			first = first ? first : rc;
@@ -534,7 +538,8 @@ int simfront_reconnect(struct simfront *f)
 	int rc;
 
 	if (f->connected) {
-		rc = tapctl_ring_disconnect(f->ctl_dir, f->pid, f->info.minor, 0);
+		rc = tapctl_ring_disconnect(f->ctl_dir, f->pid, f->info.minor,
+					    (int)f->info.domid, (int)f->info.devid, 0);
 		if (rc < 0) {
 			sf_set_ctl_error("RING_DISCONNECT", rc);
 			return rc;

@@ -878,10 +878,15 @@ static void test_oneshot(void)
 	r.ring_order = 5;
 	CHECK_EQ(tapctl_ring_connect(NULL, pid, 6, &r), -EINVAL);
 
-	SERVE(SRV_OK, tapctl_ring_disconnect(NULL, pid, 6, -1), 0);
+	SERVE(SRV_OK, tapctl_ring_disconnect(NULL, pid, 6, -1, 0, -1), 0);
 	CHECK(!TD_HAS(mb, TD_A_QUEUE));
-	SERVE(SRV_OK, tapctl_ring_disconnect(NULL, pid, 6, 3), 0);
+	CHECK(!TD_HAS(mb, TD_A_DOMID) && !TD_HAS(mb, TD_A_DEVID));
+	SERVE(SRV_OK, tapctl_ring_disconnect(NULL, pid, 6, -1, 0, 3), 0);
 	CHECK(TD_HAS(mb, TD_A_QUEUE) && mb->queue == 3);
+	SERVE(SRV_OK, tapctl_ring_disconnect(NULL, pid, 6, 2, 51728, -1), 0);
+	CHECK(!TD_HAS(mb, TD_A_QUEUE));
+	CHECK(TD_HAS(mb, TD_A_DOMID) && mb->domid == 2);
+	CHECK(TD_HAS(mb, TD_A_DEVID) && mb->devid == 51728);
 	SERVE(SRV_OK, tapctl_status(NULL, pid, -1, mc), 0);
 	CHECK(!TD_HAS(mb, TD_A_MINOR));
 	CHECK_EQ(mc->nr_vbds, 2);

@@ -86,7 +86,7 @@ static int f_status(void *priv, pid_t pid, uint32_t minor,
 
 			r->domid = v->ring[q].domid;
 			r->devid = v->ring[q].devid;
-			r->queue = q;
+			r->queue = v->ring[q].queue;
 			r->state = TD_RING_S_CONNECTED;
 		}
 	return 0;
@@ -97,6 +97,7 @@ static int f_connect(void *priv, pid_t pid, uint32_t minor,
 {
 	struct fake_td *td = priv;
 	struct fake_vbd *v = fake_find(td, pid, minor);
+	unsigned q;
 
 	td->n_connect++;
 	td->msg[0] = '\0';
@@ -109,26 +110,35 @@ static int f_connect(void *priv, pid_t pid, uint32_t minor,
 		return -ECONNREFUSED;
 	if (r->queue >= TD_MAX_RINGS || r->ring_order > 4)
 		return -EINVAL;
-	if (v->connected[r->queue])
-		return -EEXIST;
-	v->connected[r->queue] = 1;
-	v->ring[r->queue] = *r;
+	/* as tapdisk: slots, keyed by (domid, devid, queue) */
+	for (q = 0; q < TD_MAX_RINGS; q++)
+		if (v->connected[q] && v->ring[q].domid == r->domid &&
+		    v->ring[q].devid == r->devid && v->ring[q].queue == r->queue)
+			return -EEXIST;
+	for (q = 0; q < TD_MAX_RINGS && v->connected[q]; q++)
+		;
+	if (q == TD_MAX_RINGS)
+		return -ENOSPC;
+	v->connected[q] = 1;
+	v->ring[q] = *r;
 	return 0;
 }
 
-static int f_disconnect(void *priv, pid_t pid, uint32_t minor, int queue)
+static int f_disconnect(void *priv, pid_t pid, uint32_t minor, uint32_t domid,
+			uint32_t devid, int queue)
 {
 	struct fake_td *td = priv;
 	struct fake_vbd *v = fake_find(td, pid, minor);
+	unsigned q;
 
 	td->n_disconnect++;
 	td->msg[0] = '\0';
 	if (!v)
 		return -ECONNREFUSED;
-	if (queue >= 0)
-		v->connected[queue] = 0;
-	else
-		memset(v->connected, 0, sizeof(v->connected));
+	for (q = 0; q < TD_MAX_RINGS; q++)
+		if (v->ring[q].domid == domid && v->ring[q].devid == devid &&
+		    (queue < 0 || v->ring[q].queue == (uint32_t)queue))
+			v->connected[q] = 0;
 	return 0;
 }
 
@@ -709,6 +719,78 @@ static void t_two_domains(void)
 	fix_free(f);
 }
 
+/* xl attaches the same file twice: block-tap reuses the minor, so two
+ * devices share one VBD. Each connects, restarts and disconnects its own
+ * rings only; detach works in either order. */
+static unsigned dev_rings(struct fake_vbd *v, uint32_t domid, uint32_t devid)
+{
+	unsigned q, n = 0;
+
+	for (q = 0; q < TD_MAX_RINGS; q++)
+		n += v->connected[q] && v->ring[q].domid == domid &&
+		     v->ring[q].devid == devid;
+	return n;
+}
+
+static void t_shared_minor(void)
+{
+	struct fix *f = fix_new();
+	struct fake_vbd *v = fake_add(&f->td, PID, 2, GIB);
+	unsigned long w;
+	int order;
+
+	for (order = 0; order < 2; order++) {
+		uint32_t first = order ? 51728 : 51712;
+		uint32_t second = order ? 51712 : 51728;
+
+		toolstack_add(f, 0, 51712, "w", "disk");
+		toolstack_add(f, 0, 51728, "w", "disk");
+		settle(f);
+		hotplug(f, 0, 51712, PID, 2);
+		hotplug(f, 0, 51728, PID, 2);
+		frontend_rings(f, 0, 51712, 2, 1, NULL);
+		frontend_rings(f, 0, 51728, 2, 1, NULL);
+		fe_write(f, 0, 51712, "state", "3");
+		settle(f);
+		fe_write(f, 0, 51728, "state", "3");
+		settle(f);
+		CHECK(be_is(f, 0, 51712, "state", "4"));
+		CHECK(be_is(f, 0, 51728, "state", "4"));
+		CHECK_EQ(dev_rings(v, 0, 51712), 2);
+		CHECK_EQ(dev_rings(v, 0, 51728), 2);
+
+		/* a restarted tapback leaves both alone */
+		w = be_writes(f, 0, 51712, "state");
+		tapback_fini(&f->tb);
+		fix_start(f);
+		CHECK_EQ(be_writes(f, 0, 51712, "state"), w);
+		CHECK_EQ(fake_rings(v), 4);
+
+		be_write(f, 0, first, "online", "0");
+		be_write(f, 0, first, "state", "5");
+		settle(f);
+		fe_write(f, 0, first, "state", "6");
+		settle(f);
+		CHECK(be_is(f, 0, first, "state", "6"));
+		CHECK_EQ(dev_rings(v, 0, first), 0);
+		CHECK_EQ(dev_rings(v, 0, second), 2);
+		CHECK(be_is(f, 0, second, "state", "4"));
+
+		be_write(f, 0, second, "online", "0");
+		be_write(f, 0, second, "state", "5");
+		settle(f);
+		fe_write(f, 0, second, "state", "6");
+		settle(f);
+		CHECK(be_is(f, 0, second, "state", "6"));
+		CHECK_EQ(fake_rings(v), 0);
+		xsm_rm(f->m, BASE "/0");
+		settle(f);
+		CHECK(!tapback_find(&f->tb, 0, 51712));
+		CHECK(!tapback_find(&f->tb, 0, 51728));
+	}
+	fix_free(f);
+}
+
 /* Conflicting transactions are retried; failed writes retried later. */
 static void t_store_failures(void)
 {
@@ -829,6 +911,7 @@ int main(void)
 	t_removed();
 	t_restart();
 	t_two_domains();
+	t_shared_minor();
 	t_store_failures();
 	t_media();
 	t_media_poll();

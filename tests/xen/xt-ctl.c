@@ -171,7 +171,7 @@ int main(int argc, char **argv)
 		return rc < 0 ? refused("close", rc) : 0;
 	}
 	if (!strcmp(cmd, "disconnect") && argc == 4) {
-		rc = tapctl_ring_disconnect(NULL, pid, num(argv[3]), -1);
+		rc = tapctl_ring_disconnect(NULL, pid, num(argv[3]), -1, 0, -1);
 		return rc < 0 ? refused("disconnect", rc) : 0;
 	}
 	if (!strcmp(cmd, "connect") && argc >= 11) {
