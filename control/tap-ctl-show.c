@@ -395,11 +395,13 @@ static void json_vbd(const struct td_vbd_status *v, int counters)
 	}
 }
 
-static void text_ring(const struct td_ring_status *r)
+/* n: the ring's place in the reply (devices sharing the VBD each have a
+ * queue 0, so the queue cannot name the lines) */
+static void text_ring(unsigned n, const struct td_ring_status *r)
 {
 	char p[24];
 
-	snprintf(p, sizeof(p), "ring%u.", r->queue);
+	snprintf(p, sizeof(p), "ring%u.", n);
 	printf("%sdomid=%u\n%sdevid=%u\n%squeue=%u\n%sring_order=%u\n"
 	       "%sring_size=%u\n%sabi=%s\n%sevtchn=%u\n%sstate=%#x\n",
 	       p, r->domid, p, r->devid, p, r->queue, p, r->ring_order,
@@ -463,7 +465,7 @@ int cli_stats(const struct cli_verb *v, int argc, char **argv)
 		text_vbd(vbd, 1);
 		printf("rings=%u\n", vbd->nr_rings);
 		for (i = 0; i < vbd->nr_rings; i++)
-			text_ring(&vbd->rings[i]);
+			text_ring(i, &vbd->rings[i]);
 	}
 	free(rep);
 	return 0;

@@ -97,7 +97,9 @@ fi
 grep -E '^(PASS|FAIL|SKIP): t-|real-Xen tests took' xen.out || true
 
 echo "== stock toolstack: xl block-attach backendtype=tap on Debian 13's Xen 4.20"
-if XENTAP_XEN_SUITE=trixie make -s check-xen XEN_TESTS="t-80-xl-attach" >xen-trixie.out 2>&1; then
+if XENTAP_XEN_SUITE=trixie make -s check-xen \
+	XEN_TESTS="t-80-xl-attach t-81-xl-shared t-82-xl-cdrom t-83-xl-failures" \
+	>xen-trixie.out 2>&1; then
 	pass=$((pass + 1)); echo "PASS: check-xen (trixie)"
 else
 	rc=1; fail=$((fail + 1)); echo "FAIL: check-xen (trixie)"; tail -60 xen-trixie.out

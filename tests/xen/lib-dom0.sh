@@ -338,3 +338,45 @@ tstat() {
     read -r p m < $ST/$1 || fail "no state for $1"
     timeout 10 tap-ctl stats -p $p -m $m | sed -n "s/^$2=//p" | head -1
 }
+
+# ---- the stock toolstack: xl with backendtype=tap (libxl 4.19+) ------------
+# requires_xl_tap: skip unless this Xen's xl has backendtype=tap and ships
+# block-tap; logs what it found. The hotplug log goes to LOGS.
+requires_xl_tap() {
+    _v=$(xl info 2>/dev/null | sed -n 's/^xen_version *: *//p')
+    case $_v in
+        4.1[0-8]*|4.[0-9].*|'') skip "libxl $_v has no backendtype=tap (needs 4.19+: XENTAP_XEN_SUITE=trixie)" ;;
+    esac
+    [ -x /etc/xen/scripts/block-tap ] || skip "no /etc/xen/scripts/block-tap in this Xen"
+    mkdir -p /var/log/xen
+    LOGS="$LOGS /var/log/xen/xen-hotplug.log"
+    say "xl $_v, block-tap present, tap-ctl is $(command -v tap-ctl)"
+}
+# xl_attach DEV OPTS IMG: xl block-attach 0 'OPTS, vdev=DEV, backendtype=tap,
+# target=IMG' (target= must come last) must exit 0 and /dev/DEV appear;
+# records "PID MINOR" of the tapdisk serving DEV (from the backend's
+# pid/minor nodes) in $ST/DEV
+xl_attach() {
+    _d=$1 _spec="$2, vdev=$1, backendtype=tap, target=$3"
+    _t0=$(up)
+    xl block-attach 0 "$_spec" > /tmp/xl.out 2>&1 ||
+        { cat /tmp/xl.out; fail "xl block-attach 0 '$_spec'"; }
+    wait_for 60 test -b /dev/$_d || fail "/dev/$_d did not appear after xl block-attach"
+    _be=$(be_path $_d)
+    echo "$(xsr $_be/pid) $(xsr $_be/minor)" > $ST/$_d
+    say "xl block-attach $_d ok in $(awk -v a=$_t0 -v b=$(up) 'BEGIN{printf "%.1f", b-a}')s: $(cat /sys/block/$_d/size) sectors, tapdisk $(cat $ST/$_d)"
+}
+# xl_detach DEV: xl block-detach must exit 0 and /dev/DEV go away
+xl_detach() {
+    _t0=$(up)
+    xl block-detach 0 $1 > /tmp/xl.out 2>&1 || { cat /tmp/xl.out; fail "xl block-detach 0 $1"; }
+    wait_for 30 sh -c "! test -b /dev/$1" || fail "/dev/$1 still present after xl block-detach"
+    rm -f $ST/$1
+    say "xl block-detach $1 ok in $(awk -v a=$_t0 -v b=$(up) 'BEGIN{printf "%.1f", b-a}')s"
+}
+# no_tapdisk_left: tap-ctl list is empty and no tapdisk process runs
+no_tapdisk_left() {
+    tap-ctl list > /tmp/list 2>&1; [ -s /tmp/list ] && { cat /tmp/list; fail "tap-ctl list is not empty: $*"; }
+    pidof tapdisk > /dev/null && fail "a tapdisk process is left: $* ($(pidof tapdisk))"
+    return 0
+}
