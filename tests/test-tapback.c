@@ -732,6 +732,17 @@ static unsigned dev_rings(struct fake_vbd *v, uint32_t domid, uint32_t devid)
 	return n;
 }
 
+/* The toolstack detaches (online=0, Closing), the frontend closes. */
+static void toolstack_detach(struct fix *f, unsigned dom, unsigned dev)
+{
+	be_write(f, dom, dev, "online", "0");
+	be_write(f, dom, dev, "state", "5");
+	settle(f);
+	fe_write(f, dom, dev, "state", "6");
+	settle(f);
+	CHECK(be_is(f, dom, dev, "state", "6"));
+}
+
 static void t_shared_minor(void)
 {
 	struct fix *f = fix_new();
@@ -766,22 +777,12 @@ static void t_shared_minor(void)
 		CHECK_EQ(be_writes(f, 0, 51712, "state"), w);
 		CHECK_EQ(fake_rings(v), 4);
 
-		be_write(f, 0, first, "online", "0");
-		be_write(f, 0, first, "state", "5");
-		settle(f);
-		fe_write(f, 0, first, "state", "6");
-		settle(f);
-		CHECK(be_is(f, 0, first, "state", "6"));
+		toolstack_detach(f, 0, first);
 		CHECK_EQ(dev_rings(v, 0, first), 0);
 		CHECK_EQ(dev_rings(v, 0, second), 2);
 		CHECK(be_is(f, 0, second, "state", "4"));
 
-		be_write(f, 0, second, "online", "0");
-		be_write(f, 0, second, "state", "5");
-		settle(f);
-		fe_write(f, 0, second, "state", "6");
-		settle(f);
-		CHECK(be_is(f, 0, second, "state", "6"));
+		toolstack_detach(f, 0, second);
 		CHECK_EQ(fake_rings(v), 0);
 		xsm_rm(f->m, BASE "/0");
 		settle(f);

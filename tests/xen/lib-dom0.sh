@@ -380,3 +380,27 @@ no_tapdisk_left() {
     pidof tapdisk > /dev/null && fail "a tapdisk process is left: $* ($(pidof tapdisk))"
     return 0
 }
+
+# ---- removable media ---------------------------------------------------------
+# media_swap DEV PID MINOR ISO SECTORS: tap-ctl eject must take DEV's
+# capacity to 0 (media-present 0, reads return no data), then tap-ctl
+# insert of ISO must bring capacity SECTORS and ISO's content
+media_swap() {
+    _d=$1 _p=$2 _m=$3 _iso=$4 _sec=$5 _be=$(be_path $1)
+    say "== tap-ctl eject"
+    tap-ctl eject -p $_p -m $_m || fail "tap-ctl eject"
+    tap-ctl media -p $_p -m $_m | sed 's/^/  media: /'
+    wait_for 30 sh -c "[ \$(cat /sys/block/$_d/size) = 0 ]" || fail "capacity still $(cat /sys/block/$_d/size) after eject"
+    [ "$(xsr $_be/media-present)" = 0 ] || fail "media-present is not 0 after eject"
+    # with capacity 0 the kernel answers reads with end-of-device: no data
+    _n=$(dd if=/dev/$_d bs=4k count=1 iflag=direct 2>/dev/null | wc -c)
+    [ "$_n" = 0 ] || fail "a read with no medium returned $_n bytes"
+    say "ok: capacity 0, media-present 0, reads return no data"
+    say "== tap-ctl insert $_iso"
+    tap-ctl insert -p $_p -m $_m -a aio:$_iso || fail "tap-ctl insert"
+    wait_for 30 sh -c "[ \$(cat /sys/block/$_d/size) = $_sec ]" || fail "capacity $(cat /sys/block/$_d/size) after insert, want $_sec"
+    [ "$(xsr $_be/media-present)" = 1 ] || fail "media-present is not 1 after insert"
+    bounded 60 dd if=/dev/$_d of=/tmp/got bs=1M count=$((_sec / 2048)) iflag=direct 2>/dev/null || fail "read of the new disc"
+    [ "$(md5 < /tmp/got)" = "$(md5 < $_iso)" ] || fail "/dev/$_d does not read back $_iso"
+    say "ok: capacity $_sec sectors and the new disc reads back"
+}

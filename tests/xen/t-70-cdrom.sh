@@ -38,23 +38,7 @@ say "ok: disc A reads back"
 dd if=/dev/zero of=/dev/$d bs=4k count=1 oflag=direct 2>/dev/null && fail "a write to the CD succeeded"
 say "ok: writes refused"
 
-say "== eject"
-tap-ctl eject -p $P -m $M || fail "tap-ctl eject"
-tap-ctl media -p $P -m $M | sed 's/^/  media: /'
-wait_for 30 sh -c "[ \$(cat /sys/block/$d/size) = 0 ]" || fail "capacity still $(cat /sys/block/$d/size) after eject"
-[ "$(xsr $(be_path $d)/media-present)" = 0 ] || fail "media-present is not 0 after eject"
-say "ok: capacity 0, media-present 0"
-# With capacity 0 the kernel answers reads with end-of-device: no data
-n=$(dd if=/dev/$d bs=4k count=1 iflag=direct 2>/dev/null | wc -c)
-[ "$n" = 0 ] || fail "a read with no medium returned $n bytes"
-say "ok: reads return no data with no medium"
-
-say "== insert disc B (6 MiB)"
-tap-ctl insert -p $P -m $M -a aio:/tmp/cd-b.iso || fail "tap-ctl insert"
-wait_for 30 sh -c "[ \$(cat /sys/block/$d/size) = 12288 ]" || fail "capacity $(cat /sys/block/$d/size) after insert, want 12288"
-bounded 60 dd if=/dev/$d of=/tmp/got bs=1M count=6 iflag=direct 2>/dev/null || fail "read of disc B"
-[ "$(md5 < /tmp/got)" = "$(md5 < /tmp/cd-b.iso)" ] || fail "/dev/$d does not read back disc B"
-say "ok: capacity 12288 sectors and disc B reads back"
+media_swap $d $P $M /tmp/cd-b.iso 12288
 dmesg | grep -iE "xvdc|capacity" | tail -5 | sed 's/^/  dmesg: /'
 
 tap-ctl stats -p $P -m $M > /tmp/stats || fail "tap-ctl stats"

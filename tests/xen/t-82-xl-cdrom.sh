@@ -33,19 +33,7 @@ a=$(md5 < /tmp/cd-a.iso)
 say "== xl cd-eject (refused for PV: media change is tap-ctl's)"
 xl cd-eject 0 $d > /tmp/xl.out 2>&1 && say "note: xl cd-eject exited 0" || say "xl cd-eject: $(head -2 /tmp/xl.out | tr '\n' ' ')"
 
-say "== tap-ctl eject"
-tap-ctl eject -p $P -m $M || fail "tap-ctl eject"
-wait_for 30 sh -c "[ \$(cat /sys/block/$d/size) = 0 ]" || fail "capacity still $(cat /sys/block/$d/size) after eject"
-[ "$(xsr $be/media-present)" = 0 ] || fail "media-present is not 0 after eject"
-say "ok: capacity 0, media-present 0"
-
-say "== tap-ctl insert disc B (6 MiB)"
-tap-ctl insert -p $P -m $M -a aio:/tmp/cd-b.iso || fail "tap-ctl insert"
-wait_for 30 sh -c "[ \$(cat /sys/block/$d/size) = 12288 ]" || fail "capacity $(cat /sys/block/$d/size) after insert, want 12288"
-bounded 60 dd if=/dev/$d of=/tmp/got bs=1M count=6 iflag=direct 2>/dev/null || fail "read of disc B"
-[ "$(md5 < /tmp/got)" = "$(md5 < /tmp/cd-b.iso)" ] || fail "/dev/$d does not read back disc B"
-[ "$(xsr $be/media-present)" = 1 ] || fail "media-present is not 1 after insert"
-say "ok: capacity 12288 sectors and disc B reads back"
+media_swap $d $P $M /tmp/cd-b.iso 12288
 dd if=/dev/zero of=/dev/$d bs=4k count=1 oflag=direct 2>/dev/null && fail "a write to the CD succeeded"
 say "ok: writes refused"
 
