@@ -219,8 +219,12 @@ static void dev_connect(struct tapback *tb, struct tapback_dev *d,
 		memcpy(r.ring_refs, fe.q[q].refs, sizeof(r.ring_refs));
 		r.evtchn = fe.q[q].evtchn;
 		r.abi = fe.abi;
+		/* persistent grants when both sides offer them, as blkback;
+		 * tapdisk offers them when it runs with --grant persistent */
 		r.flags = (d->readonly ? TD_F_RDONLY : 0) |
-			  (d->cdrom ? TD_F_CDROM : 0);
+			  (d->cdrom ? TD_F_CDROM : 0) |
+			  (fe.persistent && (vi.features & TD_FEAT_PERSISTENT) ?
+				   TD_F_PERSISTENT : 0);
 		d->rings_unknown = 1;	/* a failure may leave it half done */
 		rc = tb->td->ring_connect(tb->td_priv, d->pid, d->minor, &r);
 		if (rc < 0) {

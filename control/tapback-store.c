@@ -257,7 +257,7 @@ static int fe_u32(struct tapback *tb, const char *dir, const char *node,
 }
 
 /* The rings the frontend offers (see tapback.h), as Linux blkback's connect_ring() reads
- * them: protocol, multi-queue-num-queues, ring-page-order at the top; a
+ * them: protocol, feature-persistent, multi-queue-num-queues, ring-page-order at the top; a
  * single queue's ring-ref* and event-channel at the top too, several
  * queues' under queue-<n>/. ring-page-order present means ring-ref<i>
  * names (order 0: ring-ref0, or ring-ref if that is what there is). */
@@ -274,6 +274,13 @@ int tapback_read_frontend(struct tapback *tb, struct tapback_dev *d,
 		return rc;
 	if (tapback_parse_protocol(v, &fe->abi) < 0) {
 		set_msg(msg, "unknown frontend protocol \"%s\"",
+			sanitize(v, clean, sizeof(clean)));
+		return -EINVAL;
+	}
+	if ((rc = fe_val(tb, top, "feature-persistent", buf, &v, msg)) < 0)
+		return rc;
+	if (tapback_parse_bool(v, 0, &fe->persistent) < 0) {
+		set_msg(msg, "frontend feature-persistent \"%s\" is not a number",
 			sanitize(v, clean, sizeof(clean)));
 		return -EINVAL;
 	}
@@ -420,7 +427,8 @@ int tapback_tx_publish(struct tapback *tb, struct tapback_dev *d,
 		rc = tapback_write_node(tb, t, p, "feature-barrier", "%d",
 					!!(vi->features & TD_FEAT_BARRIER));
 	if (rc == 0)
-		rc = tapback_write_node(tb, t, p, "feature-persistent", "0");
+		rc = tapback_write_node(tb, t, p, "feature-persistent", "%d",
+					!!(vi->features & TD_FEAT_PERSISTENT));
 	if (rc == 0)
 		rc = tapback_write_node(tb, t, p,
 					"feature-max-indirect-segments", "%u",

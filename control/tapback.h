@@ -163,7 +163,8 @@ int tapback_parse_protocol(const char *s, enum blkif_abi *out);
 int tapback_parse_ring_order(const char *s, uint32_t max, uint32_t *out);
 /* "multi-queue-num-queues": NULL gives 1; 1..max, else -ERANGE. */
 int tapback_parse_num_queues(const char *s, uint32_t max, uint32_t *out);
-/* "online", "discard-enable": NULL gives dflt; a number, non-zero is 1. */
+/* "online", "discard-enable", "feature-persistent": NULL gives dflt; a
+ * number, non-zero is 1. */
 int tapback_parse_bool(const char *s, int dflt, int *out);
 /* "mode": contains 'w' -> read-write (0), "r" -> read-only (1). NULL is
  * read-write. */
@@ -216,6 +217,7 @@ struct tapback_fe {
 	uint32_t nr_queues;		/* 1..tb->max_queues */
 	uint32_t ring_order;		/* 0..TAPBACK_MAX_RING_ORDER */
 	enum blkif_abi abi;
+	int persistent;			/* feature-persistent=1: it keeps grants */
 	struct tapback_fe_ring q[TAPBACK_MAX_QUEUES];
 };
 

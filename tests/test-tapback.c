@@ -792,6 +792,42 @@ static void t_shared_minor(void)
 	fix_free(f);
 }
 
+/* feature-persistent: used when tapdisk offers it and the frontend asks. */
+static void t_persistent(void)
+{
+	struct fix *f = fix_new();
+	struct fake_vbd *v = fake_add(&f->td, PID, 0, GIB);
+	struct fake_vbd *w = fake_add(&f->td, PID, 1, GIB);
+	struct fake_vbd *x = fake_add(&f->td, PID, 2, GIB);
+
+	v->vi.features |= TD_FEAT_PERSISTENT;	/* tapdisk --grant persistent */
+	x->vi.features |= TD_FEAT_PERSISTENT;
+	fe_write(f, 1, 51712, "feature-persistent", "1");
+	connected_device(f, 1, 51712, PID, 0);
+	CHECK_EQ(v->ring[0].flags, TD_F_PERSISTENT);
+	CHECK(be_is(f, 1, 51712, "feature-persistent", "1"));
+	/* tapdisk without it: the frontend's wish is not enough */
+	fe_write(f, 1, 51728, "feature-persistent", "1");
+	connected_device(f, 1, 51728, PID, 1);
+	CHECK_EQ(w->ring[0].flags, 0);
+	CHECK(be_is(f, 1, 51728, "feature-persistent", "0"));
+	/* a frontend that does not ask (no node) */
+	connected_device(f, 1, 51744, PID, 2);
+	CHECK_EQ(x->ring[0].flags, 0);
+	CHECK(be_is(f, 1, 51744, "feature-persistent", "1"));
+	/* a value that is not a number fails the device */
+	toolstack_add(f, 2, 51712, "w", "disk");
+	settle(f);
+	hotplug(f, 2, 51712, PID, 0);
+	frontend_rings(f, 2, 51712, 1, -1, NULL);
+	fe_write(f, 2, 51712, "feature-persistent", "yes");
+	fe_write(f, 2, 51712, "state", "3");
+	settle(f);
+	CHECK(be_is(f, 2, 51712, "state", "5"));
+	CHECK(failed(f, 2, 51712));
+	fix_free(f);
+}
+
 /* Conflicting transactions are retried; failed writes retried later. */
 static void t_store_failures(void)
 {
@@ -913,6 +949,7 @@ int main(void)
 	t_restart();
 	t_two_domains();
 	t_shared_minor();
+	t_persistent();
 	t_store_failures();
 	t_media();
 	t_media_poll();
