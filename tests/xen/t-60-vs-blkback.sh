@@ -6,7 +6,9 @@
 # tapdisk (xvdb, backend/vbd3, tapback) and against the kernel's own
 # xen-blkback (xvdc, backend/vbd, phy on a loop device), both over a file in
 # the same tmpfs, in the same boot. Prints MiB/s at 1 MiB and IOPS at 4 KiB
-# (O_DIRECT, one request at a time) and the ratio tapdisk / blkback. Under
+# (O_DIRECT, one request at a time with dd; then with xt-io, our small
+# stand-in for fio: 4 KiB random reads at queue depth 32 and 1 MiB
+# sequential reads at queue depth 8) and the ratio tapdisk / blkback. Under
 # TCG the numbers mostly measure the emulated CPU; the ratio is what to
 # watch. Fails only if I/O fails or data differ.
 . /xentap/lib-dom0.sh
@@ -59,6 +61,24 @@ awk -v tW=$tW -v tR=$tR -v tw=$tw -v tr=$tr -v kW=$kW -v kR=$kR -v kw=$kw -v kr=
     printf "%-26s %12.0f %12.0f %8.2f\n", "write 4 KiB (IOPS)", 1024000/tw, 1024000/kw, kw/tw
     printf "%-26s %12.0f %12.0f %8.2f\n", "read 4 KiB (IOPS)", 1024000/tr, 1024000/kr, kr/tr
 }' | sed 's/^/  BENCH: /'
+
+say "== queue depth (xt-io, O_DIRECT, 5 s each, interleaved, median of 3)"
+# xio DEV ARGS: iops of one xt-io run
+xio() {
+    o=$(bounded 120 xt-io /dev/$1 $2 $3 $4 5) || fail "xt-io $* failed: $o"
+    echo "$o" | kv iops
+}
+med3() { printf '%s\n' "$@" | sort -n | sed -n 2p; }
+for row in "randread 4096 32" "read 1048576 8"; do
+    set -- $row
+    t1=$(xio xvdb $row); k1=$(xio xvdc $row)
+    t2=$(xio xvdb $row); k2=$(xio xvdc $row)
+    t3=$(xio xvdb $row); k3=$(xio xvdc $row)
+    t=$(med3 $t1 $t2 $t3) k=$(med3 $k1 $k2 $k3)
+    awk -v n="$1 $(($2 / 1024)) KiB QD$3 (IOPS)" -v t=$t -v k=$k -v ts="$t1 $t2 $t3" -v ks="$k1 $k2 $k3" \
+        'BEGIN{printf "%-26s %12d %12d %8.2f   (runs: tapdisk %s, blkback %s)\n", n, t, k, (k ? t / k : 0), ts, ks}' |
+        sed 's/^/  BENCH: /'
+done
 
 say "== data check on both"
 pattern /tmp/pat 8

@@ -279,6 +279,13 @@ if [ ! -x "$XTCTL" ] || [ "$HERE/xt-ctl.c" -nt "$XTCTL" ] || [ "$BUILDDIR/contro
         "$BUILDDIR/control/libtapctl.a" || die "cannot build xt-ctl"
 fi
 addbin "$XTCTL" /usr/local/bin/xt-ctl
+# xt-io: an O_DIRECT load generator with a queue depth (fio does not fit)
+XTIO=$BUILDDIR/tests/xen/xt-io
+if [ ! -x "$XTIO" ] || [ "$HERE/xt-io.c" -nt "$XTIO" ]; then
+    mkdir -p "$BUILDDIR/tests/xen"
+    gcc -O2 -Wall -Wextra -o "$XTIO" "$HERE/xt-io.c" || die "cannot build xt-io"
+fi
+addbin "$XTIO" /usr/local/bin/xt-io
 for spec in "${ADDS[@]}"; do
     src=${spec%%:*}; dst=${spec#*:}; [ "$dst" = "$spec" ] && dst=/usr/local/bin/$(basename "$src")
     [ -e "$src" ] || die "-a $src: not found"
