@@ -1,6 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # xentap-timeout: 600
+# xentap-suites: trixie
 #
 # Stock toolstack (needs libxl 4.19+: XENTAP_XEN_SUITE=trixie; skipped on
 # Xen 4.17): `xl block-attach ... backendtype=tap` runs Xen's own block-tap

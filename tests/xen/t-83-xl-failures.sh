@@ -1,6 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # xentap-timeout: 600
+# xentap-suites: trixie
 #
 # Stock toolstack (Xen 4.19+, XENTAP_XEN_SUITE=trixie), the unhappy paths:
 # 1. xl block-attach of a file that does not exist fails within libxl's
