@@ -21,8 +21,9 @@
  * Fork once. The parent waits for the child's verdict and exits with it (1
  * if the child died without one); it never returns. The child becomes a
  * session leader with stdin and stdout on /dev/null (stderr stays), and gets
- * the fd to pass to td_daemon_ready(). Flags TD_DAEMON_*. Returns that fd
- * or a negative errno (then the parent exits with 1 when the child exits).
+ * the fd to pass to td_daemon_ready(). Flags TD_DAEMON_*. Returns that fd,
+ * or a negative errno: in the only process if pipe2() or fork() failed,
+ * else in the child, whose exit then makes the parent exit with 1.
  */
 int td_daemon_start(unsigned flags);
 
