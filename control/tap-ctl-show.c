@@ -14,28 +14,6 @@
 #include "blkif.h"
 #include "tap-ctl.h"
 
-/* enum td_stat order; entries past the known ones print as counterN. */
-static const char *const stat_names[TD_STAT__COUNT] = {
-	[TD_STAT_REQ_READ] = "req_read",
-	[TD_STAT_REQ_WRITE] = "req_write",
-	[TD_STAT_REQ_BARRIER] = "req_barrier",
-	[TD_STAT_REQ_FLUSH] = "req_flush",
-	[TD_STAT_REQ_PACKET] = "req_packet",
-	[TD_STAT_REQ_DISCARD] = "req_discard",
-	[TD_STAT_REQ_INDIRECT] = "req_indirect",
-	[TD_STAT_REQ_UNKNOWN] = "req_unknown",
-	[TD_STAT_SECT_READ] = "sect_read",
-	[TD_STAT_SECT_WRITE] = "sect_write",
-	[TD_STAT_ERR_IO] = "err_io",
-	[TD_STAT_ERR_GUEST] = "err_guest",
-	[TD_STAT_ERR_GRANT] = "err_grant",
-	[TD_STAT_INFLIGHT] = "inflight",
-	[TD_STAT_NOTIFY_SENT] = "notify_sent",
-	[TD_STAT_EVENTS] = "events",
-	[TD_STAT_FLUSH_DONE] = "flush_done",
-	[TD_STAT_DISCARD_DONE] = "discard_done",
-};
-
 struct bit_name {
 	uint32_t bit;
 	const char *name;
@@ -163,7 +141,7 @@ static void json_counters(const uint64_t *c, uint32_t n)
 
 	putchar('{');
 	for (i = 0; i < TD_STAT__COUNT; i++)
-		printf("%s\"%s\":%llu", i ? "," : "", stat_names[i],
+		printf("%s\"%s\":%llu", i ? "," : "", tapctl_stat_name(i),
 		       (unsigned long long)(i < n ? c[i] : 0));
 	putchar('}');
 }
@@ -189,7 +167,7 @@ static void text_counters(const char *prefix, const uint64_t *c, uint32_t n)
 	uint32_t i;
 
 	for (i = 0; i < TD_STAT__COUNT; i++)
-		printf("%s%s=%llu\n", prefix, stat_names[i],
+		printf("%s%s=%llu\n", prefix, tapctl_stat_name(i),
 		       (unsigned long long)(i < n ? c[i] : 0));
 }
 

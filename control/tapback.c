@@ -24,10 +24,10 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/signalfd.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "tapback.h"
+#include "td-daemon.h"
 
 struct opts {
 	int foreground;
@@ -154,63 +154,16 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	return 0;
 }
 
-/*
- * Fork; the parent waits on a pipe for the child's verdict (one byte: 0
- * serving, else the exit status) and exits with it. Returns the write end
- * in the child.
- */
-static int daemonize(void)
-{
-	int fds[2], devnull;
-	unsigned char st = 1;
-	pid_t pid;
-
-	if (pipe2(fds, O_CLOEXEC) < 0)
-		return -errno;
-	pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (pid > 0) {
-		close(fds[1]);
-		if (read(fds[0], &st, 1) != 1)
-			st = 1;
-		_exit(st);
-	}
-	close(fds[0]);
-	if (setsid() < 0 || chdir("/") < 0)
-		return -errno;
-	umask(022);
-	/* stderr stays until we serve: start-up errors reach the caller. */
-	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (devnull >= 0) {
-		dup2(devnull, STDIN_FILENO);
-		dup2(devnull, STDOUT_FILENO);
-		if (devnull > STDERR_FILENO)
-			close(devnull);
-	}
-	return fds[1];
-}
-
 /* Daemon only: tell the waiting parent how the start went; once serving,
- * log to syslog and let go of the caller's stderr. */
+ * log to syslog (td_daemon_ready lets go of the caller's stderr). */
 static void tell_parent(int *fd, unsigned char st)
 {
-	int devnull;
-
 	if (*fd < 0)
 		return;
-	if (st == 0) {
+	if (st == 0)
 		td_log_open_syslog("tapback");
-		devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
-		if (devnull >= 0) {
-			dup2(devnull, STDERR_FILENO);
-			close(devnull);
-		}
-	}
-	if (write(*fd, &st, 1) != 1)
+	if (td_daemon_ready(fd, st) < 0)
 		TD_WARN(NULL, "cannot report start-up status");
-	close(*fd);
-	*fd = -1;
 }
 
 /* Write our pid to path and hold an exclusive lock on it while running:
@@ -314,7 +267,7 @@ int main(int argc, char **argv)
 	td_log_set_level(o.foreground ? (o.verbose ? TD_LOG_DEBUG : TD_LOG_INFO)
 				      : TD_LOG_WARN);
 	if (!o.foreground) {
-		parent = daemonize();
+		parent = td_daemon_start(TD_DAEMON_ROOT);
 		if (parent < 0) {
 			fprintf(stderr, "tapback: cannot daemonize: %s\n",
 				strerror(-parent));

@@ -495,3 +495,29 @@ int tapctl_media_status(const char *dir, pid_t pid, uint32_t minor,
 	free(rep);
 	return rc;
 }
+
+static const char *const stat_names[TD_STAT__COUNT] = {
+	[TD_STAT_REQ_READ] = "req_read",
+	[TD_STAT_REQ_WRITE] = "req_write",
+	[TD_STAT_REQ_BARRIER] = "req_barrier",
+	[TD_STAT_REQ_FLUSH] = "req_flush",
+	[TD_STAT_REQ_PACKET] = "req_packet",
+	[TD_STAT_REQ_DISCARD] = "req_discard",
+	[TD_STAT_REQ_INDIRECT] = "req_indirect",
+	[TD_STAT_REQ_UNKNOWN] = "req_unknown",
+	[TD_STAT_SECT_READ] = "sect_read",
+	[TD_STAT_SECT_WRITE] = "sect_write",
+	[TD_STAT_ERR_IO] = "err_io",
+	[TD_STAT_ERR_GUEST] = "err_guest",
+	[TD_STAT_ERR_GRANT] = "err_grant",
+	[TD_STAT_INFLIGHT] = "inflight",
+	[TD_STAT_NOTIFY_SENT] = "notify_sent",
+	[TD_STAT_EVENTS] = "events",
+	[TD_STAT_FLUSH_DONE] = "flush_done",
+	[TD_STAT_DISCARD_DONE] = "discard_done",
+};
+
+const char *tapctl_stat_name(unsigned i)
+{
+	return i < TD_STAT__COUNT && stat_names[i] ? stat_names[i] : "unknown";
+}

@@ -75,6 +75,9 @@ int tapctl_ring_disconnect(const char *dir, pid_t pid, uint32_t minor,
 
 /* STATUS: fills *reply (allocate with tapctl_msg_new). minor < 0: all. */
 int tapctl_status(const char *dir, pid_t pid, int minor, struct td_msg *reply);
+/* Counter i's name in clients' output ("req_read" for TD_STAT_REQ_READ),
+ * "unknown" past the counters this build knows (enum td_stat). */
+const char *tapctl_stat_name(unsigned i);
 
 /* calloc'ed message; free() it. */
 struct td_msg *tapctl_msg_new(void);

@@ -5,14 +5,10 @@
  * above and for tests). Every request completes inside queue().
  */
 #include <errno.h>
-#include <inttypes.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "td-io.h"
-#include "td-log.h"
-
-#define NULL_SECTOR 512u
-#define NULL_PAGE 4096u
 
 struct null_priv {
 	int open;
@@ -21,21 +17,11 @@ struct null_priv {
 static int null_open(struct td_image *img, const char *path, unsigned flags)
 {
 	struct null_priv *np = img->priv;
-	uint64_t size;
+	int err;
 
-	if (td_parse_size(path, &size) < 0 || size == 0 || size % NULL_SECTOR) {
-		TD_ERR(NULL, "null: bad size \"%s\": expected a non-zero "
-		       "multiple of 512 bytes, e.g. 1G", path);
-		return -EINVAL;
-	}
-	img->info = (struct td_image_info){
-		.size = size,
-		.logical_sector = NULL_SECTOR,
-		.physical_sector = NULL_PAGE,
-		.readonly = !!(flags & TD_OPEN_RDONLY),
-		.can_discard = !(flags & TD_OPEN_RDONLY),
-		.discard_granularity = (flags & TD_OPEN_RDONLY) ? 0 : NULL_PAGE,
-	};
+	err = td_sized_open(img, path, flags, UINT64_MAX);
+	if (err)
+		return err;
 	np->open = 1;
 	return 0;
 }
@@ -50,45 +36,21 @@ static void null_close(struct td_image *img)
 static int null_queue(struct td_image *img, struct td_io *io)
 {
 	struct null_priv *np = img->priv;
-	uint64_t sum = 0;
 	unsigned i;
+	int err;
 
 	if (!np->open)
 		return -EBADF;
-	if (io->op != TD_IO_FLUSH &&
-	    (io->offset > img->info.size || io->len > img->info.size - io->offset)) {
-		TD_RL(TD_LOG_ERR, "null", "I/O past the end: offset %" PRIu64
-		      " len %" PRIu64, io->offset, io->len);
-		return -EINVAL;
-	}
-	switch (io->op) {
-	case TD_IO_READ:
-	case TD_IO_WRITE:
-		if (io->op == TD_IO_WRITE && img->info.readonly)
-			return -EROFS;
-		if (io->iovcnt && !io->iov)
-			return -EINVAL;
+	err = td_sized_check(img, io);
+	if (err)
+		return err;
+	if (io->op == TD_IO_READ)
 		for (i = 0; i < io->iovcnt; i++)
-			sum += io->iov[i].iov_len;
-		if (sum != io->len)
-			return -EINVAL;
-		if (io->op == TD_IO_READ)
-			for (i = 0; i < io->iovcnt; i++)
-				memset(io->iov[i].iov_base, 0, io->iov[i].iov_len);
-		io->done(io, (int64_t)io->len);
-		return 0;
-	case TD_IO_FLUSH:
-		io->done(io, 0);
-		return 0;
-	case TD_IO_DISCARD:
-		if (img->info.readonly)
-			return -EROFS;
-		io->done(io, 0);
-		return 0;
-	case TD_IO_DISCARD_SECURE:
-		break;
-	}
-	return -EOPNOTSUPP;
+			memset(io->iov[i].iov_base, 0, io->iov[i].iov_len);
+	/* Writes are dropped; FLUSH and DISCARD have nothing to do. */
+	io->done(io, io->op == TD_IO_READ || io->op == TD_IO_WRITE ?
+		 (int64_t)io->len : 0);
+	return 0;
 }
 
 const struct td_driver_ops td_drv_null = {

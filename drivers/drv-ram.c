@@ -17,7 +17,6 @@
 #include "td-io.h"
 #include "td-log.h"
 
-#define RAM_SECTOR 512u
 #define RAM_PAGE 4096u
 
 struct ram_priv {
@@ -30,32 +29,22 @@ static int ram_open(struct td_image *img, const char *path, unsigned flags)
 	struct ram_priv *rp = img->priv;
 	uint64_t size;
 	void *mem;
+	int err;
 
-	if (td_parse_size(path, &size) < 0 || size == 0 || size % RAM_SECTOR ||
-	    size > SIZE_MAX - RAM_PAGE) {
-		TD_ERR(NULL, "ram: bad size \"%s\": expected a non-zero multiple "
-		       "of 512 bytes, e.g. 64M", path);
-		return -EINVAL;
-	}
+	err = td_sized_open(img, path, flags, SIZE_MAX - RAM_PAGE);
+	if (err)
+		return err;
+	size = img->info.size;
 	rp->map_len = (size_t)((size + RAM_PAGE - 1) & ~(uint64_t)(RAM_PAGE - 1));
 	mem = mmap(NULL, rp->map_len, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (mem == MAP_FAILED) {
-		int err = -errno;
-
+		err = -errno;
 		TD_ERR(NULL, "ram: cannot map %" PRIu64 " bytes: %s", size,
 		       strerror(-err));
 		return err;
 	}
 	rp->mem = mem;
-	img->info = (struct td_image_info){
-		.size = size,
-		.logical_sector = RAM_SECTOR,
-		.physical_sector = RAM_PAGE,
-		.readonly = !!(flags & TD_OPEN_RDONLY),
-		.can_discard = !(flags & TD_OPEN_RDONLY),
-		.discard_granularity = (flags & TD_OPEN_RDONLY) ? 0 : RAM_PAGE,
-	};
 	return 0;
 }
 
@@ -85,18 +74,12 @@ static void ram_zero(struct ram_priv *rp, uint64_t off, uint64_t len)
 	memset(rp->mem + pend, 0, (size_t)(end - pend));
 }
 
-/* Copy between the image and the iov; 0 or -EINVAL if the iov is not len. */
-static int ram_copy(struct ram_priv *rp, struct td_io *io)
+/* Copy between the image and the iov (checked by td_sized_check). */
+static void ram_copy(struct ram_priv *rp, struct td_io *io)
 {
-	uint64_t off = io->offset, sum = 0;
+	uint64_t off = io->offset;
 	unsigned i;
 
-	if (io->iovcnt && !io->iov)
-		return -EINVAL;
-	for (i = 0; i < io->iovcnt; i++)
-		sum += io->iov[i].iov_len;
-	if (sum != io->len)
-		return -EINVAL;
 	for (i = 0; i < io->iovcnt; i++) {
 		size_t n = io->iov[i].iov_len;
 
@@ -108,7 +91,6 @@ static int ram_copy(struct ram_priv *rp, struct td_io *io)
 			memcpy(rp->mem + off, io->iov[i].iov_base, n);
 		off += n;
 	}
-	return 0;
 }
 
 static int ram_queue(struct td_image *img, struct td_io *io)
@@ -118,36 +100,23 @@ static int ram_queue(struct td_image *img, struct td_io *io)
 
 	if (!rp->mem)
 		return -EBADF;
-	if (io->op != TD_IO_FLUSH &&
-	    (io->offset > img->info.size || io->len > img->info.size - io->offset)) {
-		TD_RL(TD_LOG_ERR, "ram", "I/O past the end: offset %" PRIu64
-		      " len %" PRIu64, io->offset, io->len);
-		return -EINVAL;
-	}
+	err = td_sized_check(img, io);
+	if (err)
+		return err;
 	switch (io->op) {
-	case TD_IO_WRITE:
-		if (img->info.readonly)
-			return -EROFS;
-		/* fallthrough */
 	case TD_IO_READ:
-		err = ram_copy(rp, io);
-		if (err)
-			return err;
+	case TD_IO_WRITE:
+		ram_copy(rp, io);
 		io->done(io, (int64_t)io->len);
 		return 0;
-	case TD_IO_FLUSH:
-		io->done(io, 0);
-		return 0;
 	case TD_IO_DISCARD:
-		if (img->info.readonly)
-			return -EROFS;
 		ram_zero(rp, io->offset, io->len);
-		io->done(io, 0);
-		return 0;
-	case TD_IO_DISCARD_SECURE:
+		break;
+	default:	/* FLUSH: memory is as durable as it gets */
 		break;
 	}
-	return -EOPNOTSUPP;
+	io->done(io, 0);
+	return 0;
 }
 
 const struct td_driver_ops td_drv_ram = {

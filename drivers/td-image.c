@@ -7,8 +7,12 @@
  * "raw:/dev/disk/by-path/pci-0000:00:1f.2" is fine). The type picks a
  * driver by name or alias; formats this build does not have (vhd, qcow2...)
  * are refused with -EPROTONOSUPPORT, never guessed at.
+ *
+ * Also what the drivers whose path is a size (ram, null) share: parsing the
+ * size into img->info and checking a request before it is served.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -206,4 +210,62 @@ int td_parse_size(const char *s, uint64_t *out)
 		return -EINVAL;
 	*out = v * mult;
 	return 0;
+}
+
+#define TD_SIZED_SECTOR 512u
+#define TD_SIZED_PAGE 4096u
+
+int td_sized_open(struct td_image *img, const char *path, unsigned flags,
+		  uint64_t max_size)
+{
+	int rdonly = !!(flags & TD_OPEN_RDONLY);
+	uint64_t size;
+
+	if (td_parse_size(path, &size) < 0 || size == 0 ||
+	    size % TD_SIZED_SECTOR || size > max_size) {
+		TD_ERR(NULL, "%s: bad size \"%s\": expected a non-zero multiple "
+		       "of 512 bytes, e.g. 64M", img->drv->name, path);
+		return -EINVAL;
+	}
+	img->info = (struct td_image_info){
+		.size = size,
+		.logical_sector = TD_SIZED_SECTOR,
+		.physical_sector = TD_SIZED_PAGE,
+		.readonly = rdonly,
+		.can_discard = !rdonly,
+		.discard_granularity = rdonly ? 0 : TD_SIZED_PAGE,
+	};
+	return 0;
+}
+
+int td_sized_check(const struct td_image *img, const struct td_io *io)
+{
+	uint64_t sum = 0;
+	unsigned i;
+
+	if (io->op != TD_IO_FLUSH &&
+	    (io->offset > img->info.size || io->len > img->info.size - io->offset)) {
+		TD_RL(TD_LOG_ERR, img->drv->name, "I/O past the end: offset %"
+		      PRIu64 " len %" PRIu64, io->offset, io->len);
+		return -EINVAL;
+	}
+	switch (io->op) {
+	case TD_IO_WRITE:
+		if (img->info.readonly)
+			return -EROFS;
+		/* fallthrough */
+	case TD_IO_READ:
+		if (io->iovcnt && !io->iov)
+			return -EINVAL;
+		for (i = 0; i < io->iovcnt; i++)
+			sum += io->iov[i].iov_len;
+		return sum == io->len ? 0 : -EINVAL;
+	case TD_IO_FLUSH:
+		return 0;
+	case TD_IO_DISCARD:
+		return img->info.readonly ? -EROFS : 0;
+	case TD_IO_DISCARD_SECURE:
+		break;
+	}
+	return -EOPNOTSUPP;
 }

@@ -201,6 +201,24 @@ void td_image_close(struct td_image *img);
  */
 int td_parse_size(const char *s, uint64_t *out);
 
+/*
+ * For drivers whose path is a size (ram, null): parse it with
+ * td_parse_size() and fill img->info for a disk of 512-byte sectors in
+ * 4096-byte pages that discards by the page unless TD_OPEN_RDONLY. The size
+ * must be a non-zero multiple of 512 and at most max_size. 0 or -EINVAL
+ * (logged with the driver's name).
+ */
+int td_sized_open(struct td_image *img, const char *path, unsigned flags,
+		  uint64_t max_size);
+/*
+ * Check one request for such an image before it is served: the range is
+ * inside the image (but for FLUSH), a WRITE or DISCARD is refused with
+ * -EROFS on a read-only image, a READ/WRITE iov adds up to len (-EINVAL),
+ * other ops get -EOPNOTSUPP. Pure but for a rate-limited log line; 0 means
+ * the request may be served.
+ */
+int td_sized_check(const struct td_image *img, const struct td_io *io);
+
 static inline int td_image_queue(struct td_image *img, struct td_io *io)
 {
 	return img->drv->queue(img, io);

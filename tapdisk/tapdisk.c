@@ -4,18 +4,17 @@
  * See tapdisk(8).
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "tapctl.h"
 #include "td-ctl.h"
+#include "td-daemon.h"
 #include "td-log.h"
 #include "td-loop.h"
 #include "td-vbd.h"
@@ -82,58 +81,6 @@ static int setup_signals(void)
 	if (fd < 0)
 		return -errno;
 	return td_loop_add(&sig_src, fd, EPOLLIN, sig_event, NULL);
-}
-
-/*
- * Daemonize: the parent waits until the child listens on its control
- * socket (or failed), prints the child's pid and exits with its status.
- */
-static int daemonize(int *ready_fd)
-{
-	int pfd[2];
-	pid_t pid;
-
-	if (pipe(pfd) < 0)
-		return -errno;
-	pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (pid > 0) {
-		char st = 1;
-
-		close(pfd[1]);
-		if (read(pfd[0], &st, 1) != 1)
-			st = 1;
-		if (st == 0)
-			printf("%d\n", (int)pid);
-		exit(st);
-	}
-	/* One fork: the printed pid is the daemon's (its socket is ctl<pid>);
-	 * as a session leader without a terminal it never gets one again,
-	 * since nothing here opens a tty. */
-	close(pfd[0]);
-	setsid();
-	*ready_fd = pfd[1];
-	return 0;
-}
-
-static void daemon_ready(int ready_fd, char status)
-{
-	int null;
-
-	if (ready_fd < 0)
-		return;
-	if (write(ready_fd, &status, 1) < 0)
-		status = 1;
-	close(ready_fd);
-	null = open("/dev/null", O_RDWR);
-	if (null >= 0) {
-		dup2(null, 0);
-		dup2(null, 1);
-		dup2(null, 2);
-		if (null > 2)
-			close(null);
-	}
 }
 
 static int setup_xenio(const char *spec, uint32_t domid)
@@ -237,9 +184,11 @@ int main(int argc, char **argv)
 		engine = NULL;
 
 	if (!foreground) {
-		err = daemonize(&ready_fd);
-		if (err) {
-			fprintf(stderr, "tapdisk: cannot daemonize: %s\n", strerror(-err));
+		/* The parent prints the daemon's pid once it listens. */
+		ready_fd = td_daemon_start(TD_DAEMON_PRINT_PID);
+		if (ready_fd < 0) {
+			fprintf(stderr, "tapdisk: cannot daemonize: %s\n",
+				strerror(-ready_fd));
 			return 1;
 		}
 		/* Until the parent is told we are ready, only errors go to the
@@ -264,13 +213,13 @@ int main(int argc, char **argv)
 			       strerror(-err));
 	}
 	if (err) {
-		daemon_ready(ready_fd, 1);
+		td_daemon_ready(&ready_fd, 1);
 		td_ctx_stop();
 		if (td_ctx.xh)
 			td_ctx.xops->close(td_ctx.xh);
 		return 1;
 	}
-	daemon_ready(ready_fd, 0);
+	td_daemon_ready(&ready_fd, 0);
 	if (!foreground) {
 		td_log_open_syslog("tapdisk");
 		td_log_set_level(verbose ? TD_LOG_DEBUG : TD_LOG_INFO);

@@ -8,13 +8,13 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "td-ctl.h"
 #include "td-log.h"
 #include "td-ring.h"
+#include "td-unix.h"
 #include "td-vbd.h"
 
 #define CTL_IDLE_TIMEOUT_S 30
@@ -576,16 +576,6 @@ static void conn_process(struct ctl_conn *c)
 		conn_handle_frame(c, (size_t)flen);
 }
 
-static int peer_allowed(int fd)
-{
-	struct ucred cr;
-	socklen_t len = sizeof(cr);
-
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0)
-		return 0;
-	return cr.uid == 0 || cr.uid == geteuid();
-}
-
 static void listen_event(struct td_loop_src *src, uint32_t events)
 {
 	struct ctl_conn *c;
@@ -594,7 +584,7 @@ static void listen_event(struct td_loop_src *src, uint32_t events)
 	fd = accept4(src->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd < 0)
 		return;
-	if (!peer_allowed(fd)) {
+	if (!td_unix_peer_allowed(fd)) {
 		TD_RL(TD_LOG_WARN, "ctl", "refused a client without permission");
 		close(fd);
 		return;
@@ -640,8 +630,7 @@ static void timer_event(struct td_loop_src *src, uint32_t events)
 int td_ctl_start(const char *dir)
 {
 	struct itimerspec its = { .it_interval = { 5, 0 }, .it_value = { 5, 0 } };
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd = -1, tfd = -1, err;
+	int fd, tfd = -1, err;
 
 	req_msg = calloc(1, sizeof(*req_msg));
 	rep_msg = calloc(1, sizeof(*rep_msg));
@@ -652,15 +641,10 @@ int td_ctl_start(const char *dir)
 	if ((size_t)snprintf(sock_path, sizeof(sock_path), "%s/ctl%d", dir,
 			     (int)getpid()) >= sizeof(sock_path))
 		return -ENAMETOOLONG;
-	memcpy(sa.sun_path, sock_path, sizeof(sock_path));
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	unlink(sock_path);	/* a stale socket of a dead process with our pid */
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    chmod(sock_path, 0600) < 0 || listen(fd, 16) < 0) {
-		err = -errno;
-		goto fail;
+	fd = td_unix_listen(sock_path, 16);
+	if (fd < 0) {
+		sock_path[0] = 0;
+		return fd;
 	}
 	err = td_loop_add(&listen_src, fd, EPOLLIN, listen_event, NULL);
 	if (err)
@@ -676,8 +660,7 @@ fail:
 	td_loop_del(&listen_src);
 	if (tfd >= 0)
 		close(tfd);
-	if (fd >= 0)
-		close(fd);
+	close(fd);
 	unlink(sock_path);
 	sock_path[0] = 0;
 	return err;

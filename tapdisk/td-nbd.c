@@ -18,15 +18,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/timerfd.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "td-log.h"
 #include "td-nbd-int.h"
 #include "td-nbd.h"
+#include "td-unix.h"
 #include "td-vbd.h"
 
 #define NBD_RX_BUDGET 64	/* units consumed per wake-up, for fairness */
@@ -544,16 +543,6 @@ static void timer_event(struct td_loop_src *src, uint32_t events)
 
 /* ---- listening ------------------------------------------------------------------ */
 
-static int peer_allowed(int fd)
-{
-	struct ucred cr;
-	socklen_t len = sizeof(cr);
-
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0)
-		return 0;
-	return cr.uid == 0 || cr.uid == geteuid();
-}
-
 static void srv_accept(struct td_loop_src *src, uint32_t events)
 {
 	struct nbd_srv *s = src->arg;
@@ -564,7 +553,7 @@ static void srv_accept(struct td_loop_src *src, uint32_t events)
 	fd = accept4(src->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd < 0)
 		return;
-	if (!peer_allowed(fd) || s->nconns >= NBD_MAX_CONNS) {
+	if (!td_unix_peer_allowed(fd) || s->nconns >= NBD_MAX_CONNS) {
 		TD_RL(TD_LOG_WARN, s->v->prefix, "nbd: refused a client (%s)",
 		      s->nconns >= NBD_MAX_CONNS ? "too many" : "no permission");
 		close(fd);
@@ -650,7 +639,6 @@ static void module_stop(void)
 
 int td_nbd_open(struct td_vbd *v)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct nbd_srv *s;
 	int fd = -1, err;
 
@@ -665,20 +653,12 @@ int td_nbd_open(struct td_vbd *v)
 		err = -ENAMETOOLONG;
 		goto fail;
 	}
-	memcpy(sa.sun_path, s->path, sizeof(s->path));
 	err = module_start();
 	if (err)
 		goto fail;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	fd = td_unix_listen(s->path, NBD_MAX_CONNS);
 	if (fd < 0) {
-		err = -errno;
-		goto fail;
-	}
-	unlink(s->path);	/* left by a dead process with our pid */
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    chmod(s->path, 0600) < 0 || listen(fd, NBD_MAX_CONNS) < 0) {
-		err = -errno;
-		unlink(s->path);
+		err = fd;
 		goto fail;
 	}
 	err = td_loop_add(&s->lsrc, fd, EPOLLIN, srv_accept, s);

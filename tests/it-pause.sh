@@ -9,17 +9,8 @@
 TAPCTL=$top_builddir/control/tap-ctl
 XENTAP_XENIO=sim:$XENTAP_SIM_DIR
 export TAPDISK XENTAP_XENIO
-# Spawned tapdisks are daemons writing to /dev/null: in a sanitizer build
-# their reports go to files, checked at the end (sanitizer_reports).
-ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$WORK/san"
-UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$WORK/san"
-export ASAN_OPTIONS UBSAN_OPTIONS
-sanitizer_reports() {
-	set -- "$WORK"/san.*
-	[ -e "$1" ] || return 0
-	cat "$@" >&2
-	fail "sanitizer reports: $*"
-}
+# The tapdisks tap-ctl spawns are daemons: keep their sanitizer reports.
+sanitizer_logs
 
 IMG=$WORK/disk.img
 COPY=$WORK/copy.img

@@ -77,3 +77,18 @@ kv() { sed -n "s/^$1=//p" | head -1; }
 
 # mkimg FILE MiB: a sparse-free image filled with random bytes
 mkimg() { head -c $(($2 * 1048576)) /dev/urandom > "$1"; }
+
+# sanitizer_logs: for tests whose tapdisks are daemons (spawned by tap-ctl),
+# which write to /dev/null: in a sanitizer build their reports go to
+# $WORK/san.*, and sanitizer_reports at the end of the test fails on any.
+sanitizer_logs() {
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$WORK/san"
+	UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$WORK/san"
+	export ASAN_OPTIONS UBSAN_OPTIONS
+}
+sanitizer_reports() {
+	set -- "$WORK"/san.*
+	[ -e "$1" ] || return 0
+	cat "$@" >&2
+	fail "sanitizer reports: $*"
+}

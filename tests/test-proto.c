@@ -228,6 +228,10 @@ static void test_roundtrip(void)
 	CHECK(!strcmp(td_msg_type_name(REPLY(TD_MSG_RING_CONNECT)), "ring-connect"));
 	CHECK(!strcmp(td_msg_type_name(0), "unknown"));
 	CHECK(!strcmp(td_msg_type_name(999), "unknown"));
+	for (unsigned i = 0; i < TD_STAT__COUNT; i++)	/* every counter named */
+		CHECK(strcmp(tapctl_stat_name(i), "unknown"));
+	CHECK(!strcmp(tapctl_stat_name(TD_STAT_FLUSH_DONE), "flush_done"));
+	CHECK(!strcmp(tapctl_stat_name(TD_STAT__COUNT), "unknown"));
 }
 
 /* The exact bytes of one frame: the format is the contract. */

@@ -25,27 +25,6 @@
 
 #include "tapctl.h"
 
-static const char *const stat_names[TD_STAT__COUNT] = {
-	[TD_STAT_REQ_READ] = "req_read",
-	[TD_STAT_REQ_WRITE] = "req_write",
-	[TD_STAT_REQ_BARRIER] = "req_barrier",
-	[TD_STAT_REQ_FLUSH] = "req_flush",
-	[TD_STAT_REQ_PACKET] = "req_packet",
-	[TD_STAT_REQ_DISCARD] = "req_discard",
-	[TD_STAT_REQ_INDIRECT] = "req_indirect",
-	[TD_STAT_REQ_UNKNOWN] = "req_unknown",
-	[TD_STAT_SECT_READ] = "sect_read",
-	[TD_STAT_SECT_WRITE] = "sect_write",
-	[TD_STAT_ERR_IO] = "err_io",
-	[TD_STAT_ERR_GUEST] = "err_guest",
-	[TD_STAT_ERR_GRANT] = "err_grant",
-	[TD_STAT_INFLIGHT] = "inflight",
-	[TD_STAT_NOTIFY_SENT] = "notify_sent",
-	[TD_STAT_EVENTS] = "events",
-	[TD_STAT_FLUSH_DONE] = "flush_done",
-	[TD_STAT_DISCARD_DONE] = "discard_done",
-};
-
 static void usage(void)
 {
 	fputs("usage: xt-ctl status PID [MINOR]\n"
@@ -81,7 +60,7 @@ static int refused(const char *what, int rc)
 static void counters(const uint64_t *c, uint32_t n)
 {
 	for (uint32_t i = 0; i < TD_STAT__COUNT; i++)
-		printf(" %s=%" PRIu64, stat_names[i], i < n ? c[i] : 0);
+		printf(" %s=%" PRIu64, tapctl_stat_name(i), i < n ? c[i] : 0);
 }
 
 static int status(pid_t pid, int minor, const char *one)
@@ -98,7 +77,7 @@ static int status(pid_t pid, int minor, const char *one)
 	}
 	if (one) {	/* one VBD counter */
 		for (uint32_t i = 0; i < TD_STAT__COUNT; i++) {
-			if (strcmp(one, stat_names[i]))
+			if (strcmp(one, tapctl_stat_name(i)))
 				continue;
 			if (m->nr_vbds < 1) {
 				free(m);
