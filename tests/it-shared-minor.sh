@@ -15,6 +15,7 @@ TAPCTL=$top_builddir/control/tap-ctl
 [ -x "$TAPCTL" ] || skip "tap-ctl is not built"
 XENTAP_XENIO=sim:$XENTAP_SIM_DIR
 export TAPDISK XENTAP_XENIO
+sanitizer_logs		# the tapdisk is a daemon spawned by tap-ctl
 tc() { timeout 60 "$TAPCTL" "$@"; }
 
 IMG=$WORK/disk.img
@@ -95,4 +96,5 @@ while kill -0 "$TD_PID" 2>/dev/null; do
 	i=$((i + 1)); [ $i -gt 200 ] && fail "tapdisk did not exit after destroy"
 	sleep 0.05
 done
+sanitizer_reports
 exit 0
