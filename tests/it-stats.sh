@@ -72,11 +72,13 @@ mkdir -p "$XENTAP_STATS_DIR/td3-$dead" "$XENTAP_STATS_DIR/td3-$$"
 : > "$XENTAP_STATS_DIR/td3-$$/vbd-3-768"
 
 # ---- two devices under load ----
+# (long enough to still run when the checks below read the files, on a
+# busy machine too: a load that ends removes its file)
 sf --minor 1 --domid 7 --devid 51728 load --rw randrw --bs 4096 --qd 8 \
-	--runtime 4 --verify > "$WORK/load1.out" 2>&1 &
+	--runtime 10 --verify > "$WORK/load1.out" 2>&1 &
 l1=$!
 sf --minor 2 --domid 8 --devid 51744 load --rw randread --bs 16384 --qd 4 \
-	--runtime 4 > "$WORK/load2.out" 2>&1 &
+	--runtime 10 > "$WORK/load2.out" 2>&1 &
 l2=$!
 wait_file "$F"
 wait_file "$F2"
