@@ -156,6 +156,9 @@ static const struct attr_desc attrs[TD_A__MAX + 1] = {
 				   OFF([CTX_VBD] = V_(max_indirect))),
 	[TD_A_MEDIA] = ATTR(AT_U32, W_VBD, OFF([CTX_VBD] = V_(media))),
 	[TD_A_MEDIA_GEN] = ATTR(AT_U32, W_VBD, OFF([CTX_VBD] = V_(media_gen))),
+	[TD_A_GRANT] = ATTR(AT_STR, W_TOP,
+			    .max = FIELD_SIZE(struct td_msg, grant) - 1,
+			    OFF(M_(grant))),
 };
 
 _Static_assert(TD_A__MAX < 64, "present is a 64-bit mask");

@@ -102,7 +102,8 @@ enum td_attr {
 	TD_A_MAX_INDIRECT = 26,	/* U32 */
 	TD_A_MEDIA = 27,	/* U32 TD_MEDIA_* inside VBD (CD VBDs) */
 	TD_A_MEDIA_GEN = 28,	/* U32 inside VBD: bumped on every media change */
-	TD_A__MAX = 28,
+	TD_A_GRANT = 29,	/* STR <= 15: data-access mode (copy, map, persistent) */
+	TD_A__MAX = 29,
 };
 
 /* TD_A_FLAGS */
@@ -111,6 +112,8 @@ enum td_attr {
 #define TD_F_FORCE (1u << 2)	/* CLOSE / EJECT */
 #define TD_F_NO_DIRECT (1u << 3) /* VBD_OPEN: never O_DIRECT */
 #define TD_F_NO_PACKET (1u << 4) /* VBD_OPEN: refuse BLKIF_OP_PACKET */
+#define TD_F_PERSISTENT (1u << 5) /* RING_CONNECT: the frontend keeps its data
+				     grants (feature-persistent negotiated) */
 
 /* TD_A_STATE for a VBD */
 #define TD_VBD_S_OPEN (1u << 0)
@@ -216,6 +219,7 @@ struct td_msg {
 	uint32_t pid;
 	char engine[16];
 	char xenio[16];
+	char grant[16];		/* TD_A_GRANT */
 	uint32_t nr_vbds;
 	struct td_vbd_status vbds[TD_MAX_VBDS];
 };
