@@ -40,6 +40,10 @@ static void usage(FILE *f)
 		"  -e, --engine NAME        I/O engine: auto (default), io_uring, libaio\n"
 		"                           (also from $XENTAP_ENGINE)\n"
 		"  -d, --domid N            domain this backend runs in (default 0)\n"
+		"  -g, --grant MODE         guest data access: copy (default; grant\n"
+		"                           copy), map (map per request) or persistent\n"
+		"                           (offer feature-persistent, cache mappings)\n"
+		"                           (also from $XENTAP_GRANT)\n"
 		"  -v, --verbose            debug logging\n"
 		"  -V, --version            print the version\n"
 		"  -h, --help               this text\n",
@@ -173,6 +177,7 @@ int main(int argc, char **argv)
 		{ "xenio", required_argument, NULL, 'x' },
 		{ "engine", required_argument, NULL, 'e' },
 		{ "domid", required_argument, NULL, 'd' },
+		{ "grant", required_argument, NULL, 'g' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
@@ -180,11 +185,12 @@ int main(int argc, char **argv)
 	};
 	const char *ctl_dir = NULL, *xenio = getenv("XENTAP_XENIO");
 	const char *engine = getenv("XENTAP_ENGINE");
+	const char *grant = getenv("XENTAP_GRANT");
 	int foreground = 0, verbose = 0, ready_fd = -1, c, err;
 	unsigned long domid = 0;
 	char *end;
 
-	while ((c = getopt_long(argc, argv, "Fc:x:e:d:vVh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "Fc:x:e:d:g:vVh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'F':
 			foreground = 1;
@@ -205,6 +211,9 @@ int main(int argc, char **argv)
 				fprintf(stderr, "tapdisk: bad domid '%s'\n", optarg);
 				return 2;
 			}
+			break;
+		case 'g':
+			grant = optarg;
 			break;
 		case 'v':
 			verbose = 1;
@@ -235,6 +244,12 @@ int main(int argc, char **argv)
 		xenio = "xen";
 	if (!engine || !*engine || !strcmp(engine, "auto"))
 		engine = NULL;
+	if (grant && *grant &&
+	    td_grant_mode_parse(grant, &td_ctx.grant_mode) < 0) {
+		fprintf(stderr, "tapdisk: bad grant mode '%s' (copy, map, persistent)\n",
+			grant);
+		return 2;
+	}
 
 	if (!foreground) {
 		err = daemonize(&ready_fd);
@@ -275,8 +290,10 @@ int main(int argc, char **argv)
 		td_log_open_syslog("tapdisk");
 		td_log_set_level(verbose ? TD_LOG_DEBUG : TD_LOG_INFO);
 	}
-	td_log(TD_LOG_INFO, NULL, "pid %d: hypervisor %s, engine %s, control %s",
-	       (int)getpid(), td_ctx.xenio_name, td_ctx.eops->name, td_ctl_path());
+	td_log(TD_LOG_INFO, NULL,
+	       "pid %d: hypervisor %s, engine %s, grant %s, control %s",
+	       (int)getpid(), td_ctx.xenio_name, td_ctx.eops->name,
+	       td_grant_mode_name(td_ctx.grant_mode), td_ctl_path());
 
 	err = td_loop_run();
 	td_ctl_stop();

@@ -2,9 +2,12 @@
 /*
  * td-ring: serves one blkif ring of a VBD.
  *
- * Data access is by grant copy into a per-ring pool of page-aligned bounce
- * pages (O_DIRECT-safe): reads copy to the guest after the I/O, writes copy
- * from the guest before it. Every request is copied out of the shared ring
+ * Data access (tapdisk --grant, td_ctx.grant_mode): by grant copy into a
+ * per-ring pool of page-aligned bounce pages (O_DIRECT-safe): reads copy to
+ * the guest after the I/O, writes copy from the guest before it; or zero
+ * copy, the I/O going straight to the guest's pages, mapped per request
+ * ("map") or through the ring's persistent-grant cache ("persistent", for
+ * rings connected with TD_F_PERSISTENT), with grant copy as the fallback. Every request is copied out of the shared ring
  * and validated once (blkif_req_check / blkif_segs_check); a bad request
  * costs that request only. An impossible producer index halts this ring
  * and nothing else.
@@ -26,6 +29,7 @@ struct td_ring_params {
 	uint32_t ring_refs[BLKIF_MAX_RING_PAGES];
 	uint32_t evtchn;		/* the guest's port */
 	enum blkif_abi abi;
+	uint32_t flags;			/* TD_F_PERSISTENT */
 };
 
 int td_ring_connect(struct td_vbd *v, const struct td_ring_params *p,

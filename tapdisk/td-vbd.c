@@ -20,6 +20,30 @@ static struct td_vbd *vbds;
 
 /* ---- process context ---------------------------------------------------- */
 
+static const char *const grant_mode_names[] = {
+	[TD_GRANT_COPY] = "copy",
+	[TD_GRANT_MAP] = "map",
+	[TD_GRANT_PERSISTENT] = "persistent",
+};
+
+const char *td_grant_mode_name(enum td_grant_mode m)
+{
+	return (unsigned)m < sizeof(grant_mode_names) / sizeof(grant_mode_names[0])
+		       ? grant_mode_names[m] : "?";
+}
+
+int td_grant_mode_parse(const char *s, enum td_grant_mode *out)
+{
+	unsigned i;
+
+	for (i = 0; i < sizeof(grant_mode_names) / sizeof(grant_mode_names[0]); i++)
+		if (!strcmp(s, grant_mode_names[i])) {
+			*out = (enum td_grant_mode)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
 static void eng_event(struct td_loop_src *src, uint32_t events)
 {
 	td_ctx.eops->reap(td_ctx.eng);
@@ -134,7 +158,8 @@ void td_vbd_set_limits(struct td_vbd *v)
 		  (cd ? VDISK_CDROM | VDISK_REMOVABLE : 0);
 	v->features = TD_FEAT_FLUSH | TD_FEAT_BARRIER |
 		      (v->lim.can_discard && !ro ? TD_FEAT_DISCARD : 0) |
-		      (v->lim.can_discard_secure ? TD_FEAT_DISCARD_SECURE : 0);
+		      (v->lim.can_discard_secure ? TD_FEAT_DISCARD_SECURE : 0) |
+		      (td_ctx.grant_mode == TD_GRANT_PERSISTENT ? TD_FEAT_PERSISTENT : 0);
 }
 
 unsigned td_vbd_open_flags(uint32_t flags)
