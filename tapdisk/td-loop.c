@@ -13,6 +13,14 @@ static int stop_flag;
 static int kicked;
 static int in_batch;
 static struct td_defer *deferred;
+static int (*idle_fn)(void *arg);
+static void *idle_arg;
+
+void td_loop_set_idle(int (*fn)(void *arg), void *arg)
+{
+	idle_fn = fn;
+	idle_arg = arg;
+}
 
 void td_loop_defer(struct td_defer *d, void (*fn)(void *arg), void *arg)
 {
@@ -127,6 +135,8 @@ int td_loop_once(int timeout_ms)
 	struct td_sweep *s, *next;
 	int n, i;
 
+	if (!kicked && timeout_ms != 0 && idle_fn && idle_fn(idle_arg))
+		timeout_ms = 0;
 	if (kicked)
 		timeout_ms = 0;
 	kicked = 0;

@@ -95,6 +95,7 @@ struct td_ring {
 	unsigned ordered_inflight : 1;
 	unsigned more : 1;		/* consume budget ran out: go on next sweep */
 	unsigned zc_off : 1;		/* mapped I/O does not work here */
+	unsigned unarmed : 1;		/* req_event not re-armed (polling) */
 	enum td_grant_mode mode;	/* of this ring */
 	struct td_pgnt *pgnt;		/* TD_GRANT_PERSISTENT */
 	uint32_t *map_refs;		/* scratch: grefs of one request */
@@ -743,6 +744,14 @@ static void ring_consume(struct td_ring *r)
 			r->busy++;
 			req_accept(q);
 		}
+		td_ctx.poll_armed = 1;
+		if (td_ctx.poll_us) {
+			/* Busy polling (tapdisk --poll-us): the guest need not
+			 * notify while we look; td_ring_arm() asks for a
+			 * notification before the loop sleeps. */
+			r->unarmed = 1;
+			break;
+		}
 		/* Ask for a notification, then look once more (no lost wake-up). */
 		blkif_ring_set(r->sring, BLKIF_RING_REQ_EVENT, r->req_cons + 1);
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
@@ -996,6 +1005,29 @@ void td_ring_disconnect(struct td_ring *r)
 void td_ring_kick(struct td_ring *r)
 {
 	ring_consume(r);
+}
+
+static int ring_can_take(const struct td_ring *r)
+{
+	return !r->halted && !r->closing && !r->vbd->paused &&
+	       (r->vbd->img || r->vbd->mmc);
+}
+
+int td_ring_pending(const struct td_ring *r)
+{
+	return ring_can_take(r) &&
+	       blkif_ring_get(r->sring, BLKIF_RING_REQ_PROD) != r->req_cons;
+}
+
+int td_ring_arm(struct td_ring *r)
+{
+	if (!r->unarmed)
+		return 0;
+	r->unarmed = 0;
+	/* RING_FINAL_CHECK_FOR_REQUESTS: ask, then look once more. */
+	blkif_ring_set(r->sring, BLKIF_RING_REQ_EVENT, r->req_cons + 1);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return td_ring_pending(r);
 }
 
 unsigned td_ring_busy(const struct td_ring *r)

@@ -42,6 +42,11 @@ void td_ring_disconnect(struct td_ring *r);
 void td_ring_quiesce(struct td_ring *r);
 /* Look at the ring again (after unpause). */
 void td_ring_kick(struct td_ring *r);
+/* Busy polling: requests are waiting on the ring (no notification needed). */
+int td_ring_pending(const struct td_ring *r);
+/* Before sleeping: if consuming left req_event unarmed (busy polling), set
+ * it and look once more. 1: requests arrived meanwhile (td_ring_kick). */
+int td_ring_arm(struct td_ring *r);
 /* Once per loop iteration: push responses, notify, resume stalled work. */
 void td_ring_sweep(struct td_ring *r);
 void td_ring_status(const struct td_ring *r, struct td_ring_status *st);

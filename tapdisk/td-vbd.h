@@ -34,6 +34,8 @@ int td_grant_mode_parse(const char *s, enum td_grant_mode *out);
 /* What tapdisk runs on: set up once by main(). */
 struct td_ctx {
 	enum td_grant_mode grant_mode;
+	unsigned poll_us;		/* busy polling before sleeping (--poll-us) */
+	int poll_armed;			/* a ring saw work since the last poll */
 	const struct xenio_ops *xops;
 	struct xenio *xh;
 	char xenio_name[16];

@@ -41,7 +41,8 @@ mkdir -p "$CTL_DIR" "$XENTAP_STATS_DIR"
 start_tapdisk() {
 	eng=${1:-auto}
 	grant=${2:-${XENTAP_GRANT:-copy}}
-	"$TAPDISK" -F -c "$CTL_DIR" -x "sim:$XENTAP_SIM_DIR" -e "$eng" -g "$grant" \
+	# shellcheck disable=SC2086 # TD_EXTRA: extra options, split on purpose
+	"$TAPDISK" -F -c "$CTL_DIR" -x "sim:$XENTAP_SIM_DIR" -e "$eng" -g "$grant" ${TD_EXTRA:-} \
 		2>>"$WORK/tapdisk.log.tmp" &
 	TD_PID=$!
 	TD_PIDS="$TD_PIDS $TD_PID"
