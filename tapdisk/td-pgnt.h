@@ -31,7 +31,9 @@
 #include <stdint.h>
 
 #define TD_PGNT_RING_MAX 4096u	/* pages per ring (16 MiB of mappings) */
-#define TD_PGNT_TOTAL_MAX 32768u	/* pages per process */
+/* Pages per process: below xenio-xen's gntdev budget (XEN_MAX_GRANTS,
+ * 16384), leaving room for ring pages and per-request maps. */
+#define TD_PGNT_TOTAL_MAX 12288u
 
 struct td_pgnt;
 
