@@ -179,6 +179,9 @@ static void ring_push(struct td_ring *r)
 	if (!r->rsp_dirty)
 		return;
 	r->rsp_dirty = 0;
+	/* The guest has answers to react to: worth polling for its next
+	 * requests (--poll-us). */
+	td_ctx.poll_armed = 1;
 	__atomic_thread_fence(__ATOMIC_RELEASE);	/* slots before index */
 	blkif_ring_set(r->sring, BLKIF_RING_RSP_PROD, now);
 	r->rsp_pushed = now;
@@ -744,7 +747,6 @@ static void ring_consume(struct td_ring *r)
 			r->busy++;
 			req_accept(q);
 		}
-		td_ctx.poll_armed = 1;
 		if (td_ctx.poll_us) {
 			/* Busy polling (tapdisk --poll-us): the guest need not
 			 * notify while we look; td_ring_arm() asks for a

@@ -80,6 +80,9 @@ static void ctx_sweep(void *arg)
 		rings_sweep();
 }
 
+#define TD_POLL_MISSES 4	/* polls in a row that found nothing... */
+#define TD_POLL_BACKOFF 16	/* ...and then poll once in this many */
+
 static uint64_t now_ns(void)
 {
 	struct timespec ts;
@@ -108,28 +111,39 @@ static int rings_poll(int arm)
 }
 
 /*
- * Before the loop sleeps. With --poll-us, after a sweep that saw work, keep
- * looking at the rings' req_prod and the engine's completions for up to
- * poll_us: a guest on another CPU that answers within that time costs no
- * notification and no wake-up on either side (the rings leave req_event
- * unarmed meanwhile). sched_yield() in the loop lets a guest on this CPU
+ * Before the loop sleeps. With --poll-us, after a sweep that pushed
+ * responses, keep looking at the rings' req_prod and the engine's
+ * completions for up to poll_us: a guest (on another CPU) that reacts to
+ * its answers within that time costs no notification and no wake-up on
+ * either side (the rings leave req_event unarmed meanwhile). Only after
+ * responses: right after submitting I/O the next event is the I/O's
+ * completion, which for O_DIRECT is far longer away than any poll window. sched_yield() in the loop lets a guest on this CPU
  * run. Then every ring re-arms req_event and looks a last time.
  */
 static int ctx_idle(void *arg)
 {
+	static unsigned misses, skipped;
 	uint64_t deadline;
 
 	(void)arg;
 	if (td_ctx.poll_us && td_ctx.poll_armed) {
 		td_ctx.poll_armed = 0;
+		/* A guest that keeps not answering within the window (slow
+		 * I/O, a busy or far CPU): poll only one time in
+		 * TD_POLL_BACKOFF, to notice when it pays again. */
+		if (misses >= TD_POLL_MISSES && ++skipped % TD_POLL_BACKOFF)
+			return rings_poll(1);
 		deadline = now_ns() + (uint64_t)td_ctx.poll_us * 1000u;
 		do {
-			if (rings_poll(0))
+			if (rings_poll(0) ||
+			    (td_ctx.eops->ready && td_ctx.eops->ready(td_ctx.eng))) {
+				misses = 0;
 				return 1;
-			if (td_ctx.eops->ready && td_ctx.eops->ready(td_ctx.eng))
-				return 1;
+			}
 			sched_yield();
 		} while (now_ns() < deadline);
+		if (misses < TD_POLL_MISSES)
+			misses++;
 	}
 	return rings_poll(1);
 }

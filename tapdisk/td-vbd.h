@@ -35,7 +35,7 @@ int td_grant_mode_parse(const char *s, enum td_grant_mode *out);
 struct td_ctx {
 	enum td_grant_mode grant_mode;
 	unsigned poll_us;		/* busy polling before sleeping (--poll-us) */
-	int poll_armed;			/* a ring saw work since the last poll */
+	int poll_armed;			/* a ring pushed responses since the last poll */
 	const struct xenio_ops *xops;
 	struct xenio *xh;
 	char xenio_name[16];
