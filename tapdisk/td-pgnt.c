@@ -154,9 +154,11 @@ static int ent_map(struct td_pgnt *c, uint32_t i, uint32_t gref, int writable)
 	int err;
 
 	/* Linux blkfront grants persistent pages read-write: try that first
-	 * so that the entry serves READs as well as WRITEs. */
+	 * so that the entry serves READs as well as WRITEs. A read-only
+	 * grant fails it (-EACCES from the simulator; gntdev on Xen reports
+	 * a failed map less precisely): a WRITE then maps it read-only. */
 	err = td_ctx.xops->map(td_ctx.xh, c->domid, 1, &gref, 1, &addr);
-	if (err == -EACCES && !writable)
+	if (err && !writable)
 		err = td_ctx.xops->map(td_ctx.xh, c->domid, 1, &gref, 0, &addr);
 	else
 		writable = 1;
