@@ -867,6 +867,11 @@ static int ring_alloc(struct td_ring *r)
 		r->pool = NULL;
 		return -ENOMEM;
 	}
+	/* Transparent huge pages where the system allows them on request:
+	 * O_DIRECT pins the bounce pages for every I/O, and memcpy walks
+	 * them; both cost less on 2 MiB pages (read-44k-qd32 direct, copy:
+	 * 8.6 -> 6.6 us of CPU per I/O). A hint only. */
+	madvise(r->pool, want * XENIO_PAGE_SIZE, MADV_HUGEPAGE);
 	r->pool_free = calloc(want, sizeof(*r->pool_free));
 	r->ind_buf = aligned_alloc(XENIO_PAGE_SIZE,
 				   (size_t)BLKIF_MAX_INDIRECT_PAGES * XENIO_PAGE_SIZE);
