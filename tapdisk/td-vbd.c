@@ -117,8 +117,9 @@ static int rings_poll(int arm)
  * its answers within that time costs no notification and no wake-up on
  * either side (the rings leave req_event unarmed meanwhile). Only after
  * responses: right after submitting I/O the next event is the I/O's
- * completion, which for O_DIRECT is far longer away than any poll window. sched_yield() in the loop lets a guest on this CPU
- * run. Then every ring re-arms req_event and looks a last time.
+ * completion, which for O_DIRECT is far longer away than any poll window.
+ * sched_yield() in the loop lets a guest on this CPU run. Then every ring
+ * re-arms req_event and looks a last time.
  */
 static int ctx_idle(void *arg)
 {
