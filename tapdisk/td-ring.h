@@ -7,9 +7,10 @@
  * the guest after the I/O, writes copy from the guest before it; or zero
  * copy, the I/O going straight to the guest's pages, mapped per request
  * ("map") or through the ring's persistent-grant cache ("persistent", for
- * rings connected with TD_F_PERSISTENT), with grant copy as the fallback. Every request is copied out of the shared ring
- * and validated once (blkif_req_check / blkif_segs_check); a bad request
- * costs that request only. An impossible producer index halts this ring
+ * rings connected with TD_F_PERSISTENT), with grant copy as the
+ * fallback. Every request is copied out of the shared ring and validated
+ * once (blkif_req_check / blkif_segs_check); a bad request costs that
+ * request only. An impossible producer index halts this ring
  * and nothing else.
  */
 #ifndef XENTAP_TD_RING_H
