@@ -24,7 +24,8 @@
  *     seed=S       seed of the generator behind rate (default 1: reproducible)
  *   faults (at least one, else the layer only passes requests through)
  *     error=E      complete with -E: eio, enospc, edquot, erofs, eopnotsupp,
- *                  enodev, enomem. Without after=1 the I/O is not done.
+ *                  enodev, enomem, efault, einval. Without after=1 the I/O
+ *                  is not done.
  *     after=1      do the I/O first, then report the error (a write that
  *                  reached the disk but is not acknowledged)
  *     short=N|half READ/WRITE only, at the I/O engine: a hit submission is
@@ -133,6 +134,9 @@ static const struct {
 	{ "eio", EIO }, { "enospc", ENOSPC }, { "edquot", EDQUOT },
 	{ "erofs", EROFS }, { "eopnotsupp", EOPNOTSUPP }, { "enodev", ENODEV },
 	{ "enomem", ENOMEM },
+	/* what I/O on guest pages it cannot use (O_DIRECT alignment,
+	 * unpinnable pages) gets: tapdisk then falls back to grant copy */
+	{ "efault", EFAULT }, { "einval", EINVAL },
 };
 
 static int parse_u64(const char *s, uint64_t *out)

@@ -263,6 +263,11 @@ static int ur_reap(struct ioeng *e)
 	return n;
 }
 
+static int ur_ready(struct ioeng *e)
+{
+	return io_uring_cq_ready(&e->ring) > 0 || e->deferred.n > 0;
+}
+
 static unsigned ur_inflight(struct ioeng *e)
 {
 	return e->backlog.n + e->queued + e->kernel + e->deferred.n;
@@ -278,4 +283,5 @@ const struct ioeng_ops ioeng_uring_ops = {
 	.reap = ur_reap,
 	.inflight = ur_inflight,
 	.complete = ur_complete,
+	.ready = ur_ready,
 };

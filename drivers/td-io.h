@@ -105,6 +105,10 @@ struct ioeng_ops {
 	 * work synchronously (BLKDISCARD) but must not complete inside
 	 * queue(). Never fails; if NULL, the driver calls done() itself. */
 	void (*complete)(struct ioeng *e, struct td_io *io, int64_t res);
+	/* Optional. Nonzero when reap() would find completions, looked up
+	 * without a system call (the loop's busy polling, tapdisk
+	 * --poll-us). NULL: the engine's fd is the only way to know. */
+	int (*ready)(struct ioeng *e);
 };
 
 extern const struct ioeng_ops ioeng_uring_ops;

@@ -21,6 +21,8 @@
 #include "xsim.h"
 
 #define TD_ENGINE_DEPTH 1024
+#define TD_POLL_US_DEFAULT 50
+#define TD_POLL_US_MAX 10000
 
 static struct td_loop_src sig_src = { .fd = -1 };
 
@@ -39,10 +41,18 @@ static void usage(FILE *f)
 		"  -e, --engine NAME        I/O engine: auto (default), io_uring, libaio\n"
 		"                           (also from $XENTAP_ENGINE)\n"
 		"  -d, --domid N            domain this backend runs in (default 0)\n"
+		"  -g, --grant MODE         guest data access: copy (default; grant\n"
+		"                           copy), map (map per request) or persistent\n"
+		"                           (offer feature-persistent, cache mappings)\n"
+		"                           (also from $XENTAP_GRANT)\n"
+		"  -P, --poll-us N          after work, poll the rings and the engine\n"
+		"                           for N microseconds before sleeping\n"
+		"                           (default %u, 0: never; $XENTAP_POLL_US)\n"
 		"  -v, --verbose            debug logging\n"
 		"  -V, --version            print the version\n"
 		"  -h, --help               this text\n",
-		TAPCTL_ENV_DIR, TAPCTL_DEFAULT_DIR, XSIM_ENV_DIR, XSIM_DEFAULT_DIR);
+		TAPCTL_ENV_DIR, TAPCTL_DEFAULT_DIR, XSIM_ENV_DIR, XSIM_DEFAULT_DIR,
+		TD_POLL_US_DEFAULT);
 }
 
 static void sig_event(struct td_loop_src *src, uint32_t events)
@@ -120,6 +130,8 @@ int main(int argc, char **argv)
 		{ "xenio", required_argument, NULL, 'x' },
 		{ "engine", required_argument, NULL, 'e' },
 		{ "domid", required_argument, NULL, 'd' },
+		{ "grant", required_argument, NULL, 'g' },
+		{ "poll-us", required_argument, NULL, 'P' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
@@ -127,11 +139,13 @@ int main(int argc, char **argv)
 	};
 	const char *ctl_dir = NULL, *xenio = getenv("XENTAP_XENIO");
 	const char *engine = getenv("XENTAP_ENGINE");
+	const char *grant = getenv("XENTAP_GRANT");
+	const char *poll = getenv("XENTAP_POLL_US");
 	int foreground = 0, verbose = 0, ready_fd = -1, c, err;
-	unsigned long domid = 0;
+	unsigned long domid = 0, poll_val;
 	char *end;
 
-	while ((c = getopt_long(argc, argv, "Fc:x:e:d:vVh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "Fc:x:e:d:g:P:vVh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'F':
 			foreground = 1;
@@ -153,6 +167,13 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case 'g':
+			grant = optarg;
+			break;
+		case 'P':
+			poll = optarg;
+			break;
+
 		case 'v':
 			verbose = 1;
 			td_log_set_level(TD_LOG_DEBUG);
@@ -182,6 +203,24 @@ int main(int argc, char **argv)
 		xenio = "xen";
 	if (!engine || !*engine || !strcmp(engine, "auto"))
 		engine = NULL;
+	td_ctx.poll_us = TD_POLL_US_DEFAULT;
+
+	if (poll && *poll) {
+		errno = 0;
+		poll_val = strtoul(poll, &end, 10);
+		if (errno || *end || poll_val > TD_POLL_US_MAX) {
+			fprintf(stderr, "tapdisk: bad --poll-us '%s' (0..%u)\n", poll,
+				TD_POLL_US_MAX);
+			return 2;
+		}
+		td_ctx.poll_us = (unsigned)poll_val;
+	}
+	if (grant && *grant &&
+	    td_grant_mode_parse(grant, &td_ctx.grant_mode) < 0) {
+		fprintf(stderr, "tapdisk: bad grant mode '%s' (copy, map, persistent)\n",
+			grant);
+		return 2;
+	}
 
 	if (!foreground) {
 		/* The parent prints the daemon's pid once it listens. */
@@ -224,8 +263,10 @@ int main(int argc, char **argv)
 		td_log_open_syslog("tapdisk");
 		td_log_set_level(verbose ? TD_LOG_DEBUG : TD_LOG_INFO);
 	}
-	td_log(TD_LOG_INFO, NULL, "pid %d: hypervisor %s, engine %s, control %s",
-	       (int)getpid(), td_ctx.xenio_name, td_ctx.eops->name, td_ctl_path());
+	td_log(TD_LOG_INFO, NULL,
+	       "pid %d: hypervisor %s, engine %s, grant %s, poll %u us, control %s",
+	       (int)getpid(), td_ctx.xenio_name, td_ctx.eops->name,
+	       td_grant_mode_name(td_ctx.grant_mode), td_ctx.poll_us, td_ctl_path());
 
 	err = td_loop_run();
 	td_ctl_stop();

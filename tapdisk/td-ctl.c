@@ -106,6 +106,7 @@ static int h_status(const struct td_msg *m, struct td_msg *rep)
 	td_msg_set_u32(rep, TD_A_PID, (uint32_t)getpid());
 	td_msg_set_str(rep, TD_A_ENGINE, td_ctx.eops->name);
 	td_msg_set_str(rep, TD_A_XENIO, td_ctx.xenio_name);
+	td_msg_set_str(rep, TD_A_GRANT, td_grant_mode_name(td_ctx.grant_mode));
 	for (v = td_vbd_first(); v; v = v->next) {
 		if (TD_HAS(m, TD_A_MINOR) && v->minor != m->minor)
 			continue;
@@ -175,6 +176,7 @@ static int h_ring_connect(const struct td_msg *m, struct td_msg *rep)
 	p.ring_order = TD_HAS(m, TD_A_RING_ORDER) ? m->ring_order : 0;
 	p.evtchn = m->evtchn;
 	p.abi = TD_HAS(m, TD_A_ABI) ? (enum blkif_abi)m->abi : BLKIF_ABI_NATIVE;
+	p.flags = m->flags & TD_F_PERSISTENT;
 	if (p.ring_order > BLKIF_MAX_RING_ORDER)
 		return fail(rep, -EINVAL, "ring order %u > %u", p.ring_order,
 			    BLKIF_MAX_RING_ORDER);

@@ -6,6 +6,7 @@
 #include "td-loop.h"
 
 #define TD_LOOP_BATCH 64
+#define TD_LOOP_FED_MAX 8
 
 static int epfd = -1;
 static struct td_sweep *sweeps;
@@ -13,6 +14,14 @@ static int stop_flag;
 static int kicked;
 static int in_batch;
 static struct td_defer *deferred;
+static int (*idle_fn)(void *arg);
+static void *idle_arg;
+
+void td_loop_set_idle(int (*fn)(void *arg), void *arg)
+{
+	idle_fn = fn;
+	idle_arg = arg;
+}
 
 void td_loop_defer(struct td_defer *d, void (*fn)(void *arg), void *arg)
 {
@@ -127,15 +136,31 @@ int td_loop_once(int timeout_ms)
 	struct td_sweep *s, *next;
 	int n, i;
 
+	static unsigned idle_work;	/* iterations the idle hook fed in a row */
+	int fed = 0;
+
+	if (!kicked && timeout_ms != 0 && idle_fn && idle_fn(idle_arg)) {
+		timeout_ms = 0;
+		fed = 1;
+	}
 	if (kicked)
 		timeout_ms = 0;
 	kicked = 0;
+	/* The idle hook found and took work (busy polling): go straight to
+	 * the sweeps, but look at the fds at least every TD_LOOP_FED_MAX
+	 * iterations so that nothing else waits. */
+	if (fed && ++idle_work < TD_LOOP_FED_MAX) {
+		n = 0;
+		goto sweep;
+	}
+	idle_work = 0;
 	n = epoll_wait(epfd, evs, TD_LOOP_BATCH, timeout_ms);
 	if (n < 0) {
 		if (errno != EINTR)
 			return -errno;
 		n = 0;
 	}
+sweep:
 	in_batch = 1;
 	for (i = 0; i < n; i++) {
 		struct td_loop_src *src = evs[i].data.ptr;

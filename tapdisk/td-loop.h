@@ -63,6 +63,13 @@ struct td_defer {
 };
 void td_loop_defer(struct td_defer *d, void (*fn)(void *arg), void *arg);
 
+/*
+ * Called before the loop would block in epoll_wait: returns nonzero if it
+ * found (or did) work, and the loop then only looks at its fds without
+ * waiting. tapdisk's busy polling and the ring's final re-arm live there.
+ */
+void td_loop_set_idle(int (*fn)(void *arg), void *arg);
+
 /* Ask for one more sweep without waiting (e.g. work was deferred). */
 void td_loop_kick(void);
 

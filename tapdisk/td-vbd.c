@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <sched.h>
+#include <time.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +21,30 @@ struct td_ctx td_ctx;
 static struct td_vbd *vbds;
 
 /* ---- process context ---------------------------------------------------- */
+
+static const char *const grant_mode_names[] = {
+	[TD_GRANT_COPY] = "copy",
+	[TD_GRANT_MAP] = "map",
+	[TD_GRANT_PERSISTENT] = "persistent",
+};
+
+const char *td_grant_mode_name(enum td_grant_mode m)
+{
+	return (unsigned)m < sizeof(grant_mode_names) / sizeof(grant_mode_names[0])
+		       ? grant_mode_names[m] : "?";
+}
+
+int td_grant_mode_parse(const char *s, enum td_grant_mode *out)
+{
+	unsigned i;
+
+	for (i = 0; i < sizeof(grant_mode_names) / sizeof(grant_mode_names[0]); i++)
+		if (!strcmp(s, grant_mode_names[i])) {
+			*out = (enum td_grant_mode)i;
+			return 0;
+		}
+	return -EINVAL;
+}
 
 static void eng_event(struct td_loop_src *src, uint32_t events)
 {
@@ -54,6 +80,75 @@ static void ctx_sweep(void *arg)
 		rings_sweep();
 }
 
+#define TD_POLL_MISSES 4	/* polls in a row that found nothing... */
+#define TD_POLL_BACKOFF 16	/* ...and then poll once in this many */
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Consume what waits on any ring; 1 if there was something. */
+static int rings_poll(int arm)
+{
+	struct td_vbd *v;
+	unsigned i;
+	int found = 0;
+
+	for (v = vbds; v; v = v->next)
+		for (i = 0; i < TD_MAX_RINGS; i++) {
+			struct td_ring *r = v->rings[i];
+
+			if (r && (arm ? td_ring_arm(r) : td_ring_pending(r))) {
+				td_ring_kick(r);
+				found = 1;
+			}
+		}
+	return found;
+}
+
+/*
+ * Before the loop sleeps. With --poll-us, after a sweep that pushed
+ * responses, keep looking at the rings' req_prod and the engine's
+ * completions for up to poll_us: a guest (on another CPU) that reacts to
+ * its answers within that time costs no notification and no wake-up on
+ * either side (the rings leave req_event unarmed meanwhile). Only after
+ * responses: right after submitting I/O the next event is the I/O's
+ * completion, which for O_DIRECT is far longer away than any poll window.
+ * sched_yield() in the loop lets a guest on this CPU run. Then every ring
+ * re-arms req_event and looks a last time.
+ */
+static int ctx_idle(void *arg)
+{
+	static unsigned misses, skipped;
+	uint64_t deadline;
+
+	(void)arg;
+	if (td_ctx.poll_us && td_ctx.poll_armed) {
+		td_ctx.poll_armed = 0;
+		/* A guest that keeps not answering within the window (slow
+		 * I/O, a busy or far CPU): poll only one time in
+		 * TD_POLL_BACKOFF, to notice when it pays again. */
+		if (misses >= TD_POLL_MISSES && ++skipped % TD_POLL_BACKOFF)
+			return rings_poll(1);
+		deadline = now_ns() + (uint64_t)td_ctx.poll_us * 1000u;
+		do {
+			if (rings_poll(0) ||
+			    (td_ctx.eops->ready && td_ctx.eops->ready(td_ctx.eng))) {
+				misses = 0;
+				return 1;
+			}
+			sched_yield();
+		} while (now_ns() < deadline);
+		if (misses < TD_POLL_MISSES)
+			misses++;
+	}
+	return rings_poll(1);
+}
+
 int td_ctx_start(const char *engine, unsigned depth)
 {
 	int err;
@@ -69,6 +164,7 @@ int td_ctx_start(const char *engine, unsigned depth)
 		return err;
 	}
 	td_loop_add_sweep(&td_ctx.sweep, ctx_sweep, NULL);
+	td_loop_set_idle(ctx_idle, NULL);
 	return 0;
 }
 
@@ -76,6 +172,7 @@ void td_ctx_stop(void)
 {
 	td_vbd_close_all();
 	td_loop_del_sweep(&td_ctx.sweep);
+	td_loop_set_idle(NULL, NULL);
 	td_loop_del(&td_ctx.eng_src);
 	if (td_ctx.eops && td_ctx.eng)
 		td_ctx.eops->fini(td_ctx.eng);
@@ -134,7 +231,8 @@ void td_vbd_set_limits(struct td_vbd *v)
 		  (cd ? VDISK_CDROM | VDISK_REMOVABLE : 0);
 	v->features = TD_FEAT_FLUSH | TD_FEAT_BARRIER |
 		      (v->lim.can_discard && !ro ? TD_FEAT_DISCARD : 0) |
-		      (v->lim.can_discard_secure ? TD_FEAT_DISCARD_SECURE : 0);
+		      (v->lim.can_discard_secure ? TD_FEAT_DISCARD_SECURE : 0) |
+		      (td_ctx.grant_mode == TD_GRANT_PERSISTENT ? TD_FEAT_PERSISTENT : 0);
 }
 
 unsigned td_vbd_open_flags(uint32_t flags)

@@ -20,8 +20,22 @@
 
 struct td_ring;
 
+/* How rings reach the guest's data pages (tapdisk --grant). */
+enum td_grant_mode {
+	TD_GRANT_COPY,		/* grant copy through bounce pages (default) */
+	TD_GRANT_MAP,		/* map the request's grants, unmap at completion */
+	TD_GRANT_PERSISTENT,	/* feature-persistent: cached mappings (td-pgnt.h) */
+};
+
+/* "copy", "map", "persistent" */
+const char *td_grant_mode_name(enum td_grant_mode m);
+int td_grant_mode_parse(const char *s, enum td_grant_mode *out);
+
 /* What tapdisk runs on: set up once by main(). */
 struct td_ctx {
+	enum td_grant_mode grant_mode;
+	unsigned poll_us;		/* busy polling before sleeping (--poll-us) */
+	int poll_armed;			/* a ring pushed responses since the last poll */
 	const struct xenio_ops *xops;
 	struct xenio *xh;
 	char xenio_name[16];

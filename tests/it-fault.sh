@@ -174,4 +174,31 @@ for eng in io_uring libaio; do
 	rm -f "$CTL_DIR/ctl$TD_PID"
 	note "$eng: crash_after_writes=40: killed by SIGKILL"
 done
+
+# ---- zero copy (map, persistent): I/O on the guest's pages that fails
+# with EFAULT / EINVAL (unpinnable pages, O_DIRECT alignment) is done again
+# through bounce pages: once, the guest sees nothing; always, the request
+# fails (the bounce I/O fails too) and after 8 the ring stops mapping.
+for mode in map persistent; do
+	start_tapdisk io_uring "$mode"
+	for e in efault einval; do
+		vopen 1 "fault:error=$e,count=3:raw:$IMG"
+		o=$(sf --minor 1 --indirect verify --count 40 --seed 7) || fail "$mode $e count=3: $o"
+		expect verify ok "$o"
+		vclose 1
+	done
+	[ "$(grep -c 'grant copy from now on' "$WORK/tapdisk.log.tmp")" = 0 ] ||
+		fail "$mode: a few failures made the ring give up mapping"
+	vopen 1 "fault:error=efault:raw:$IMG"
+	# one ring, 20 reads: every one fails, the ring gives up after 8
+	o=$(sf --minor 1 --qd 1 load --rw randread --bs 4096 --ios 20 2>&1) || true
+	expect errors 20 "$o"
+	alive "$TD_PID"
+	grep -q 'grant copy from now on' "$WORK/tapdisk.log.tmp" ||
+		fail "$mode: the ring kept mapping after 20 failures"
+	vclose 1
+	stop_tapdisk "$TD_PID"
+	: > "$WORK/tapdisk.log.tmp"
+	note "$mode: EFAULT/EINVAL on mapped pages fall back to grant copy"
+done
 exit 0

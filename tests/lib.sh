@@ -40,7 +40,9 @@ mkdir -p "$CTL_DIR" "$XENTAP_STATS_DIR"
 # start_tapdisk [engine]: sets TD_PID; its log is $WORK/tapdisk-<pid>.log
 start_tapdisk() {
 	eng=${1:-auto}
-	"$TAPDISK" -F -c "$CTL_DIR" -x "sim:$XENTAP_SIM_DIR" -e "$eng" \
+	grant=${2:-${XENTAP_GRANT:-copy}}
+	# shellcheck disable=SC2086 # TD_EXTRA: extra options, split on purpose
+	"$TAPDISK" -F -c "$CTL_DIR" -x "sim:$XENTAP_SIM_DIR" -e "$eng" -g "$grant" ${TD_EXTRA:-} \
 		2>>"$WORK/tapdisk.log.tmp" &
 	TD_PID=$!
 	TD_PIDS="$TD_PIDS $TD_PID"

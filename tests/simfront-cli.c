@@ -73,6 +73,10 @@ static const char usage_text[] =
 "                       some small ones; load: for every request)\n"
 "    --max-segs N       segments per indirect request (default: what the VBD\n"
 "                       advertises, at most 256)\n"
+"    --persistent       persistent grants: grant the request pages once, for\n"
+"                       the connection, and copy data in and out of them\n"
+"                       (default: when the VBD offers feature-persistent)\n"
+"    --no-persistent    grant pages per request even if it is offered\n"
 "    --qd N             requests in flight (default 32, load: 1; at most the\n"
 "                       ring size)\n"
 "    --timeout MS       wait for a response at most MS ms (default 10000)\n"
@@ -120,6 +124,8 @@ static const char usage_text[] =
 "                past-end straddle-end sector-overflow bad-gref revoked-gref\n"
 "                wrong-domain ro-grant-read indirect-too-many indirect-bad-op\n"
 "                indirect-bad-gref discard-past-end\n"
+"              OKAY or ERROR: cached-revoked (a cached persistent grant revoked,\n"
+"                then its reference granted again for another page)\n"
 "              ERROR, needing --readonly: write-readonly flush-readonly\n"
 "                discard-readonly\n"
 "              EOPNOTSUPP expected: unknown-op (ops 7 and 255), packet-op (op 4)\n"
@@ -275,7 +281,7 @@ enum {
 	OPT_BS, OPT_RUNTIME, OPT_IOS, OPT_VERIFY, OPT_MIX, OPT_EXPECT,
 	OPT_LOG, OPT_FLUSH_EVERY,
 	OPT_CDROM, OPT_NO_PACKET, OPT_RAW, OPT_MSF, OPT_FORMAT, OPT_BUFLEN,
-	OPT_ISO,
+	OPT_ISO, OPT_PERSISTENT, OPT_NO_PERSISTENT,
 };
 
 static const struct option long_opts[] = {
@@ -290,6 +296,8 @@ static const struct option long_opts[] = {
 	{ "order", required_argument, NULL, OPT_ORDER },
 	{ "abi", required_argument, NULL, OPT_ABI },
 	{ "indirect", no_argument, NULL, OPT_INDIRECT },
+	{ "persistent", no_argument, NULL, OPT_PERSISTENT },
+	{ "no-persistent", no_argument, NULL, OPT_NO_PERSISTENT },
 	{ "max-segs", required_argument, NULL, OPT_MAX_SEGS },
 	{ "qd", required_argument, NULL, OPT_QD },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
@@ -358,6 +366,8 @@ static int parse_args(struct sf_cli *c, int argc, char **argv)
 		case OPT_OPEN: c->o.open_spec = optarg; break;
 		case OPT_READONLY: c->o.readonly = 1; break;
 		case OPT_INDIRECT: c->o.use_indirect = 1; break;
+		case OPT_PERSISTENT: c->o.persistent = 1; break;
+		case OPT_NO_PERSISTENT: c->o.persistent = -1; break;
 		case OPT_QUIET: c->quiet = 1; break;
 		case OPT_IN: c->in = optarg; break;
 		case OPT_OUT: c->out = optarg; break;
@@ -584,6 +594,7 @@ static int cmd_info(struct sf_cli *c, struct simfront *f)
 	sf_kv(c, "cdrom", "%d", !!(in->vdisk_info & VDISK_CDROM));
 	sf_kv(c, "queue_depth", "%u", in->queue_depth);
 	sf_kv(c, "indirect_segs", "%u", in->indirect_segs);
+	sf_kv(c, "persistent", "%d", in->persistent);
 	sf_kv(c, "domid", "%u", in->domid);
 	sf_kv(c, "devid", "%u", in->devid);
 	sf_kv(c, "minor", "%u", in->minor);

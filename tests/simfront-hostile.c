@@ -348,6 +348,34 @@ static void m_revoked_gref(struct hctx *h)
 	h_disk_snapshot(h, now, orig);
 }
 
+/*
+ * Persistent grants (meant for a ring connected with TD_F_PERSISTENT): a
+ * page the backend has cached, then revoked, then its reference granted
+ * again for another page. The backend may answer from the mapping it
+ * holds (Xen would not even let the guest revoke a mapped grant) or
+ * refuse; either way only this guest's own pages are concerned, and the
+ * ring keeps serving (good_read).
+ */
+static void m_cached_revoked(struct hctx *h)
+{
+	struct blkif_req r;
+	uint32_t gref, gref2;
+	uint8_t *p, *p2;
+
+	if (h_data(h, 0x3c, 0, &gref, &p) < 0)
+		return;
+	h_read_gref(h, "cached", gref);
+	h_revoke(h, gref);
+	h_read_gref(h, "revoked", gref);
+	if (h_data(h, 0x4d, 0, &gref2, &p2) < 0)
+		return;
+	h_rw(&r, BLKIF_OP_READ, 0);
+	r.nr_segs = 1;
+	r.seg[0].gref = gref2;
+	r.seg[0].last_sect = 7;
+	h_send(h, "regranted", &r, -1);
+}
+
 static void m_wrong_domain(struct hctx *h)
 {
 	uint32_t frame, gref;
@@ -541,6 +569,7 @@ static const struct hmode {
 	{ "sector-overflow", m_sector_overflow, EXP_ERROR, 0 },
 	{ "bad-gref", m_bad_gref, EXP_ERROR, 0 },
 	{ "revoked-gref", m_revoked_gref, EXP_ERROR, 0 },
+	{ "cached-revoked", m_cached_revoked, EXP_OKAY | EXP_ERROR, 0 },
 	{ "wrong-domain", m_wrong_domain, EXP_ERROR, 0 },
 	{ "ro-grant-read", m_ro_grant_read, EXP_ERROR, 0 },
 	{ "write-readonly", m_write_readonly, EXP_ERROR, HM_RO },

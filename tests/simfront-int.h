@@ -64,6 +64,7 @@ struct simfront {
 	uint32_t *tag_grefs;
 
 	uint32_t ring_flags;		/* RING_CONNECT FLAGS (opts.ring_flags) */
+	unsigned pers_granted;		/* tags whose pages are granted for good */
 	uint32_t pkt_frame;		/* the packet page (simfront-ring.c), */
 	uint8_t *pkt_page;		/* allocated at its first use */
 };

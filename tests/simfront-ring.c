@@ -138,11 +138,12 @@ static int sf_build_data(struct simfront *f, struct sf_tag *t,
 	uint64_t end = ((uint64_t)t->first_sect << BLKIF_SECTOR_SHIFT) + t->len;
 	uint8_t last_sect = (uint8_t)(((end - 1) >> BLKIF_SECTOR_SHIFT) & 7);
 	int readonly = op != BLKIF_OP_READ; /* the backend only reads them */
+	int keep = f->info.persistent;	/* granted for good (sf_alloc_tags) */
 	struct blkif_seg seg;
 	unsigned i, nind;
 	int rc;
 
-	for (i = 0; i < nsegs; i++) {
+	for (i = 0; !keep && i < nsegs; i++) {
 		rc = sf_grant(f, t->frames[i], readonly, &t->grefs[i]);
 		if (rc < 0)
 			return rc;
@@ -169,10 +170,12 @@ static int sf_build_data(struct simfront *f, struct sf_tag *t,
 	}
 	nind = blkif_indirect_pages(nsegs);
 	for (i = 0; i < nind; i++) {
-		rc = sf_grant(f, t->ind_frames[i], 1, &t->ind_grefs[i]);
-		if (rc < 0)
-			return rc;
-		t->nr_ind++;
+		if (!keep) {
+			rc = sf_grant(f, t->ind_frames[i], 1, &t->ind_grefs[i]);
+			if (rc < 0)
+				return rc;
+			t->nr_ind++;
+		}
 		br->indirect_grefs[i] = t->ind_grefs[i];
 	}
 	return 0;

@@ -251,6 +251,26 @@ static int sf_alloc_tags(struct simfront *f)
 		/* pop order 0, 1, 2...: the stack holds them reversed */
 		f->free_tags[i] = qd - 1 - i;
 	}
+	/* Persistent grants: each page granted once, for the connection. */
+	for (i = 0; f->info.persistent && i < qd; i++) {
+		struct sf_tag *t = &f->tags[i];
+
+		for (j = 0; j < ppr; j++) {
+			rc = xsim_guest_grant(f->g, t->frames[j],
+					      SIMFRONT_BACKEND_DOMID, 0,
+					      &t->grefs[j]);
+			if (rc < 0)
+				return rc;
+		}
+		for (j = 0; j < nind; j++) {
+			rc = xsim_guest_grant(f->g, t->ind_frames[j],
+					      SIMFRONT_BACKEND_DOMID, 1,
+					      &t->ind_grefs[j]);
+			if (rc < 0)
+				return rc;
+		}
+		f->pers_granted = i + 1;
+	}
 	f->nr_free = qd;
 	return 0;
 }
@@ -422,6 +442,9 @@ int simfront_open(const struct simfront_opts *o, struct simfront **out)
 		}
 		f->nr_ring_grants++;
 	}
+	f->info.persistent = o->persistent > 0 ||
+			     (o->persistent == 0 &&
+			      (f->info.features & TD_FEAT_PERSISTENT));
 	rc = sf_alloc_tags(f);
 	if (rc < 0) {
 		sf_set_error("allocating request pages: %s", strerror(-rc));
@@ -434,13 +457,14 @@ int simfront_open(const struct simfront_opts *o, struct simfront **out)
 	}
 	f->info.evtchn = port;
 	f->have_port = 1;
-	f->ring_flags = o->ring_flags;
+	f->ring_flags = o->ring_flags |
+			(f->info.persistent ? TD_F_PERSISTENT : 0);
 	rc = sf_connect_ring(f);
 	if (rc < 0)
 		goto fail;
 	/* RING_CONNECT with TD_F_CDROM made the VBD a CD: learn its new
 	 * properties (read-only, VDISK_CDROM, size of the medium) */
-	if (o->ring_flags) {
+	if (o->ring_flags & ~TD_F_PERSISTENT) {
 		rc = sf_query_vbd(f);
 		if (rc < 0)
 			goto fail;
@@ -501,6 +525,14 @@ int simfront_close(struct simfront *f)
 	if (f->g) {
 		sf_abandon_all(f);
 		sf_packet_free(f);
+		nind = f->info.indirect_segs ?
+			       blkif_indirect_pages(f->info.indirect_segs) : 0;
+		for (i = 0; i < f->pers_granted; i++) {
+			for (j = 0; j < f->info.pages_per_req; j++)
+				xsim_guest_revoke(f->g, f->tags[i].grefs[j]);
+			for (j = 0; j < nind; j++)
+				xsim_guest_revoke(f->g, f->tags[i].ind_grefs[j]);
+		}
 		if (f->have_port)
 			xsim_guest_evtchn_free(f->g, f->info.evtchn);
 		for (i = 0; i < f->nr_ring_grants; i++)

@@ -19,8 +19,12 @@
  * pages (and an indirect page when indirect requests are enabled). Pages
  * are granted to the backend for one request only (read-only for data the
  * backend reads, writable for data it writes) and revoked when the response
- * arrives: blkfront without persistent grants. Nothing is allocated per
- * request.
+ * arrives: blkfront without persistent grants. With persistent grants
+ * (feature-persistent, opts.persistent) every tag page is granted once,
+ * writable (indirect pages read-only), for the life of the connection,
+ * and the ring is connected with TD_F_PERSISTENT: Linux blkfront's pool of
+ * persistently granted pages that data is copied in and out of. Nothing
+ * is allocated per request.
  *
  * Segment layout: a request for sectors [s, s + n) puts its first segment
  * at first_sect = s & 7 of the first page, as a guest page cache would;
@@ -78,6 +82,9 @@ struct simfront_opts {
 	unsigned queue_depth;	/* requests in flight; 0: SIMFRONT_DEFAULT_QD */
 	unsigned spare_pages;	/* extra guest pages; 0: SIMFRONT_SPARE_PAGES */
 	int timeout_ms;		/* response wait; 0: SIMFRONT_TIMEOUT_MS */
+	int persistent;		/* persistent grants: 0 when the VBD offers
+				   TD_FEAT_PERSISTENT (as Linux blkfront),
+				   1 always, -1 never */
 };
 
 /* Defaults: domid 1, devid 51712, minor 0, order 0, native ABI. */
@@ -102,6 +109,7 @@ struct simfront_info {
 	unsigned pages_per_req;		/* data pages of one tag */
 	uint64_t max_req_bytes;		/* largest page-aligned request */
 	uint32_t evtchn;
+	int persistent;			/* data grants kept (TD_F_PERSISTENT) */
 	uint32_t ring_refs[BLKIF_MAX_RING_PAGES];
 	uint32_t nr_pages;		/* guest memory pages */
 	uint32_t nr_grants;		/* grant table entries */

@@ -62,6 +62,8 @@ IMAGES = {
                "what": "file on the root file system, O_DIRECT"},
 }
 ENGINES = ["io_uring", "libaio"]
+# tapdisk --grant (tapdisk(8)): one tapdisk, and one row set, per mode
+DEFAULT_MODES = "copy:--grant copy;map:--grant map;persistent:--grant persistent"
 PLACEMENTS = ["same", "other"]
 
 # ---- the control protocol (doc/control-protocol.md) -----------------------
@@ -725,9 +727,10 @@ def parse_args():
     p.add_argument("--cpus", default=env("BENCH_CPUS", "0,1"),
                    help="TAPDISK_CPU,OTHER_CPU (default 0,1); fio runs on TAPDISK_CPU")
     p.add_argument("--size-mb", type=int, default=None, help="image size (default 1024; quick 256)")
-    p.add_argument("--modes", default=env("BENCH_MODES", "copy"),
+    p.add_argument("--modes", default=env("BENCH_MODES", DEFAULT_MODES),
                    help="data-access modes: 'LABEL[:TAPDISK ARGS]' separated by ';' "
-                        "(default 'copy': grant copy, tapdisk's only mode today)")
+                        "(default '%s': grant copy, map per request, persistent "
+                        "grants)" % DEFAULT_MODES)
     p.add_argument("--fio-args", default=env("BENCH_FIO_ARGS", ""),
                    help="extra fio options for the baseline")
     p.add_argument("--root-dir", default=env("BENCH_ROOT_DIR", "/var/tmp"),
