@@ -13,8 +13,9 @@ ST=/run/xt                       # per-disk state of these helpers
 mkdir -p $CTL $ST
 LOGS=""                          # log files printed by diag()
 # tap-ctl spawn runs $TAPDISK: make the spawned (daemonized, syslog) tapdisks
-# log debug messages too
-printf '#!/bin/sh\nexec tapdisk -v "$@"\n' > /run/tapdisk-v && chmod 755 /run/tapdisk-v
+# log debug messages too; XENTAP_TD_ARGS (in tap-ctl spawn's environment)
+# adds tapdisk options, e.g. --grant persistent
+printf '#!/bin/sh\nexec tapdisk -v ${XENTAP_TD_ARGS:-} "$@"\n' > /run/tapdisk-v && chmod 755 /run/tapdisk-v
 export TAPDISK=/run/tapdisk-v
 FE_DOM=0 BE_DOM=0                # dom0 is frontend and backend
 
