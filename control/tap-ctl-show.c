@@ -429,6 +429,8 @@ int cli_stats(const struct cli_verb *v, int argc, char **argv)
 		json_str(rep->engine);
 		printf(",\"xenio\":");
 		json_str(rep->xenio);
+		printf(",\"grant\":");
+		json_str(rep->grant);
 		printf(",\"vbd\":");
 		json_vbd(vbd, 1);
 		printf(",\"rings\":[");
@@ -438,8 +440,8 @@ int cli_stats(const struct cli_verb *v, int argc, char **argv)
 		}
 		printf("]}}\n");
 	} else {
-		printf("pid=%u\nengine=%s\nxenio=%s\n", rep->pid, rep->engine,
-		       rep->xenio);
+		printf("pid=%u\nengine=%s\nxenio=%s\ngrant=%s\n", rep->pid,
+		       rep->engine, rep->xenio, rep->grant);
 		text_vbd(vbd, 1);
 		printf("rings=%u\n", vbd->nr_rings);
 		for (i = 0; i < vbd->nr_rings; i++)
