@@ -217,11 +217,13 @@ static int h_ring_disconnect(const struct td_msg *m, struct td_msg *rep)
 {
 	struct td_vbd *v;
 	unsigned i, n = 0;
-	int dev = TD_HAS(m, TD_A_DOMID), q = TD_HAS(m, TD_A_QUEUE);
+	int dev = !!TD_HAS(m, TD_A_DOMID), q = !!TD_HAS(m, TD_A_QUEUE);
 
 	NEED(m, TD_A_MINOR);
-	if (dev)
-		NEED(m, TD_A_DEVID);
+	/* a device is named by both; half a name must not widen the match
+	 * to every device of the VBD */
+	if (dev != !!TD_HAS(m, TD_A_DEVID))
+		return fail(rep, -EINVAL, "DOMID and DEVID go together");
 	v = td_vbd_find(m->minor);
 	if (!v)
 		return fail(rep, -ENOENT, "no VBD with minor %u", m->minor);

@@ -14,6 +14,9 @@ usage: ctl-client.py SOCKET MODE
   connect MINOR DOMID DEVID QUEUE
             RING_CONNECT with dummy ring ref/event channel; print status=<n>
             (checks that tapdisk refuses a device queue connected already)
+  disconnect MINOR [DOMID] [DEVID]
+            RING_DISCONNECT with what is given ("-" leaves one out);
+            print status=<n>
 """
 import os
 import socket
@@ -106,6 +109,16 @@ def main():
         attrs = (u32(3, minor) + u32(6, domid) + u32(7, devid) +
                  u32(8, queue) + u32(9, 0) + u32(10, 8) + u32(11, 1))
         s.sendall(frame(4, attrs))
+        print("status=%s" % read_reply(s))
+    elif mode == "disconnect":
+        minor, domid, devid = sys.argv[3], sys.argv[4], sys.argv[5]
+        # TD_MSG_RING_DISCONNECT: MINOR 3, DOMID 6, DEVID 7
+        attrs = u32(3, int(minor))
+        if domid != "-":
+            attrs += u32(6, int(domid))
+        if devid != "-":
+            attrs += u32(7, int(devid))
+        s.sendall(frame(5, attrs))
         print("status=%s" % read_reply(s))
     elif mode == "denied":
         try:

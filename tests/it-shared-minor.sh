@@ -57,6 +57,13 @@ for first in A B; do
 	o=$(python3 "$top_srcdir/tests/ctl-client.py" "$CTL_DIR/ctl$TD_PID" \
 		connect "$MINOR" 1 51728 0)
 	[ "$o" = "status=-17" ] || fail "device 1/51728 connected twice: $o"
+	# half a device name is refused, not taken as "every device"
+	for half in "1 -" "- 51728"; do
+		o=$(python3 "$top_srcdir/tests/ctl-client.py" "$CTL_DIR/ctl$TD_PID" \
+			disconnect "$MINOR" $half)
+		[ "$o" = "status=-22" ] || fail "RING_DISCONNECT with only '$half': $o"
+	done
+	[ "$(rings_of)" = 2 ] || fail "a refused RING_DISCONNECT took rings: $(rings_of)"
 	if [ $first = A ]; then
 		wait $PA || fail "device A: $(cat "$WORK/a.out")"
 		wait_rings 1
