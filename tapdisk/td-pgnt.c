@@ -40,7 +40,12 @@ static unsigned pgnt_total;	/* entries mapped by every cache */
 
 static inline unsigned pg_hash(const struct td_pgnt *c, uint32_t gref)
 {
-	return (gref * 2654435761u) & c->hmask;
+	/* a product's low bits depend only on gref's low bits: fold the
+	 * high half in, or grefs that differ above the mask would share a
+	 * bucket */
+	uint32_t h = gref * 2654435761u;
+
+	return (h ^ (h >> 16)) & c->hmask;
 }
 
 static void lru_del(struct td_pgnt *c, uint32_t i)
