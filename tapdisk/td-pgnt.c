@@ -34,9 +34,12 @@ struct td_pgnt {
 	unsigned nr_unused;
 	uint32_t lru_head, lru_tail;
 	struct td_pgnt_stats st;
+	struct td_pgnt *gprev, *gnext;	/* every cache of the process */
 };
 
 static unsigned pgnt_total;	/* entries mapped by every cache */
+static unsigned pgnt_caches;	/* caches alive */
+static struct td_pgnt *pgnt_list;
 
 static inline unsigned pg_hash(const struct td_pgnt *c, uint32_t gref)
 {
@@ -128,6 +131,11 @@ int td_pgnt_create(uint32_t domid, unsigned max, struct td_pgnt **out)
 		c->unused[i] = max - 1 - i;
 	c->nr_unused = max;
 	c->lru_head = c->lru_tail = NIL;
+	c->gnext = pgnt_list;
+	if (pgnt_list)
+		pgnt_list->gprev = c;
+	pgnt_list = c;
+	pgnt_caches++;
 	*out = c;
 	return 0;
 }
@@ -138,6 +146,15 @@ void td_pgnt_destroy(struct td_pgnt *c)
 
 	if (!c)
 		return;
+	if (c->gprev || pgnt_list == c) {
+		if (c->gprev)
+			c->gprev->gnext = c->gnext;
+		else
+			pgnt_list = c->gnext;
+		if (c->gnext)
+			c->gnext->gprev = c->gprev;
+		pgnt_caches--;
+	}
 	for (i = 0; c->e && i < c->max; i++) {
 		if (!c->e[i].addr)
 			continue;
@@ -183,6 +200,30 @@ static int ent_map(struct td_pgnt *c, uint32_t i, uint32_t gref, int writable)
 	return 0;
 }
 
+/*
+ * c needs room: whose least recently used idle entry goes? c's own when
+ * its table is full or it holds its fair share of the process budget (the
+ * budget divided by the caches alive) or more. Otherwise the process
+ * budget is spent by others: the cache furthest above its share gives one
+ * up, so that a guest that came first cannot keep the others on grant
+ * copy for good. NULL when nothing can be evicted (all in use).
+ */
+static struct td_pgnt *pgnt_victim(struct td_pgnt *c)
+{
+	unsigned share = TD_PGNT_TOTAL_MAX / (pgnt_caches ? pgnt_caches : 1);
+	struct td_pgnt *v, *best = NULL;
+
+	if (!c->nr_unused || c->nr >= share)
+		return c->lru_head != NIL ? c : NULL;
+	for (v = pgnt_list; v; v = v->gnext)
+		if (v != c && v->lru_head != NIL && v->nr > share &&
+		    (!best || v->nr > best->nr))
+			best = v;
+	if (best)
+		return best;
+	return c->lru_head != NIL ? c : NULL;
+}
+
 int td_pgnt_get(struct td_pgnt *c, uint32_t gref, int writable, uint8_t **page,
 		uint32_t *handle)
 {
@@ -213,14 +254,16 @@ int td_pgnt_get(struct td_pgnt *c, uint32_t gref, int writable, uint8_t **page,
 miss:
 	c->st.misses++;
 	if (!c->nr_unused || pgnt_total >= TD_PGNT_TOTAL_MAX) {
-		if (c->lru_head == NIL) {
+		struct td_pgnt *v = pgnt_victim(c);
+
+		if (!v) {
 			c->st.full++;
 			return -ENOSPC;
 		}
-		i = c->lru_head;
-		lru_del(c, i);
-		ent_drop(c, i);
-		c->st.evictions++;
+		i = v->lru_head;
+		lru_del(v, i);
+		ent_drop(v, i);
+		v->st.evictions++;
 	}
 	i = c->unused[--c->nr_unused];
 	err = ent_map(c, i, gref, writable);

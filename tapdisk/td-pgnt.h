@@ -14,6 +14,13 @@
  * caller falls back to grant copy. A hostile guest can therefore make the
  * backend churn mappings, never grow them.
  *
+ * The process budget is shared fairly: a ring's fair share is the budget
+ * divided by the caches alive. When the budget is spent, a ring below its
+ * share takes the least recently used idle entry of the ring furthest
+ * above its share; a ring at or above its share evicts its own. A guest
+ * that attached first (or maps the most) cannot keep later ones on grant
+ * copy.
+ *
  * Grants are mapped writable when the guest allows it (a later READ can
  * reuse the entry) and read-only otherwise; a READ that finds a read-only
  * entry remaps it writable when it is idle, or fails with -EBUSY.
