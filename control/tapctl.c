@@ -515,6 +515,8 @@ static const char *const stat_names[TD_STAT__COUNT] = {
 	[TD_STAT_EVENTS] = "events",
 	[TD_STAT_FLUSH_DONE] = "flush_done",
 	[TD_STAT_DISCARD_DONE] = "discard_done",
+	[TD_STAT_ZERO_COPY] = "zero_copy",
+	[TD_STAT_MAP_CAPPED] = "map_capped",
 };
 
 const char *tapctl_stat_name(unsigned i)

@@ -158,6 +158,8 @@ enum td_stat {
 	TD_STAT_EVENTS,		/* notifications received */
 	TD_STAT_FLUSH_DONE,	/* flushes completed by the engine (fdatasync) */
 	TD_STAT_DISCARD_DONE,	/* discards completed by the engine */
+	TD_STAT_ZERO_COPY,	/* reads/writes done on mapped guest pages */
+	TD_STAT_MAP_CAPPED,	/* mode map: copied, the map bound was reached */
 	TD_STAT__COUNT
 };
 

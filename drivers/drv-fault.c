@@ -22,6 +22,10 @@
  *     count=N      hit at most N requests, then none (default: no limit)
  *     rate=P       hit a matching request with probability P (0..1, default 1)
  *     seed=S       seed of the generator behind rate (default 1: reproducible)
+ *     mapped=1     only requests whose buffers are mapped guest pages
+ *                  (tapdisk's zero copy: td_io.mapped), as when the kernel
+ *                  cannot do I/O on such pages (EFAULT) while it can on
+ *                  tapdisk's own bounce pages
  *   faults (at least one, else the layer only passes requests through)
  *     error=E      complete with -E: eio, enospc, edquot, erofs, eopnotsupp,
  *                  enodev, enomem, efault, einval. Without after=1 the I/O
@@ -87,6 +91,7 @@ struct fault_rule {
 	uint64_t count;		/* UINT64_MAX: no limit */
 	double rate;
 	uint64_t seed;
+	int mapped_only;	/* mapped=1 */
 	int error;		/* 0 or a negative errno */
 	int after;
 	int has_short;
@@ -224,6 +229,7 @@ static int parse_errno(const char *s, int *out)
 static const char *const fault_keys[] = {
 	"op", "sector", "skip", "count", "rate", "seed", "error", "after",
 	"short", "delay_ms", "crash_after_writes", "eio_rate", "enospc_count",
+	"mapped",
 };
 
 static int parse_one(struct fault_rule *r, unsigned k, char *val, int *op_set)
@@ -277,6 +283,11 @@ static int parse_one(struct fault_rule *r, unsigned k, char *val, int *op_set)
 		if (!*op_set)
 			r->ops = OPBIT(TD_IO_WRITE);
 		return parse_u64(val, &r->count);
+	case 13:
+		if (parse_u64(val, &v) < 0 || v > 1)
+			return -EINVAL;
+		r->mapped_only = (int)v;
+		return 0;
 	}
 	return -EINVAL;
 }
@@ -364,13 +375,14 @@ static int in_range(const struct fault_rule *r, enum td_io_op op,
 }
 
 /* Does the rule hit this request? Counts it when it matches. */
-static int fault_select(struct fault_priv *fp, enum td_io_op op,
-			uint64_t offset, uint64_t len)
+static int fault_select(struct fault_priv *fp, const struct td_io *io,
+			uint64_t len)
 {
 	const struct fault_rule *r = &fp->rule;
+	enum td_io_op op = io->op;
 
 	if ((unsigned)op > TD_IO_DISCARD_SECURE || !(r->ops & OPBIT(op)) ||
-	    !in_range(r, op, offset, len))
+	    !in_range(r, op, io->offset, len) || (r->mapped_only && !io->mapped))
 		return 0;
 	fp->matched++;
 	if (fp->matched <= r->skip || fp->injected >= r->count)
@@ -417,6 +429,7 @@ static void fio_copy_req(struct fault_io *f, const struct td_io *io,
 	f->io.iov = io->iov;
 	f->io.iovcnt = io->iovcnt;
 	f->io.fd = io->fd;
+	f->io.mapped = io->mapped;
 	f->io.done = done;
 	f->io.owner = f;
 }
@@ -544,7 +557,7 @@ static int weng_queue(struct ioeng *e, struct td_io *io)
 	if (limit == FAULT_SHORT_HALF)
 		limit = piece / 2 / 512 * 512;
 	if (limit >= piece || (!limit && fp->rule.short_bytes) ||
-	    !fault_select(fp, io->op, io->offset, piece))
+	    !fault_select(fp, io, piece))
 		return real_ops(e)->queue(real_eng(e), io);
 	f = fio_get(fp, io);
 	if (!f)
@@ -686,7 +699,7 @@ static int fault_queue(struct td_image *img, struct td_io *io)
 	if (!fp->inner)
 		return -EBADF;
 	if ((r->error || r->delay_ms) && !r->has_short)
-		hit = fault_select(fp, io->op, io->offset, io->len);
+		hit = fault_select(fp, io, io->len);
 	if (!hit && !(r->crash_after && io->op == TD_IO_WRITE))
 		return td_image_queue(fp->inner, io);
 

@@ -47,6 +47,8 @@ struct td_io {
 	unsigned iovcnt;
 	td_io_done_fn done;	/* required: completion callback */
 	void *owner;		/* caller's context */
+	uint8_t mapped;		/* iov points into mapped guest pages (zero
+				 * copy); for test drivers (fault mapped=1) */
 	/* private to the driver/engine (short-transfer resubmission etc.) */
 	uint64_t done_bytes;
 	int fd;

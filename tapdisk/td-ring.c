@@ -20,7 +20,10 @@
  *             mapped pages with EINVAL / EFAULT (O_DIRECT alignment, pages
  *             the kernel cannot pin, e.g. gntdev on a PV dom0) it is
  *             restarted once through bounce pages, and a ring whose mapped
- *             I/O keeps failing that way stops trying.
+ *             I/O keeps failing that way (while the bounce retries work)
+ *             stops trying. Mode map bounds the pages mapped per request
+ *             in flight, per ring and per process (gntdev's budget is
+ *             shared by every ring): past the bound a request copies.
  *   done      reads grant-copy data out (bounce path); the mapping is
  *             released; the response is written to the slot; responses are
  *             pushed and the guest notified once per sweep, and only if it
@@ -48,6 +51,12 @@
 #define TD_DRAIN_TIMEOUT_MS 1000
 /* Mapped I/O that failed this often, never having worked: stop mapping. */
 #define TD_ZC_GIVE_UP 8
+/* Mode map: pages mapped by requests in flight, per ring and per process
+ * (below xenio-xen's gntdev budget of 16384, leaving room for rings). */
+#define TD_MAP_RING_MAX 2048u
+#define TD_MAP_PROC_MAX 8192u
+
+static unsigned td_map_pages;	/* mode map: mapped by every ring */
 
 /* How one request reaches its data (td_req.dmode). */
 enum td_dmode {
@@ -70,6 +79,7 @@ struct td_req {
 	uint8_t packet;			/* BLKIF_OP_PACKET: segs[0] is the page */
 	uint8_t dmode;			/* enum td_dmode while started */
 	uint8_t no_zc;			/* bounce only (zero copy failed) */
+	uint8_t zc_retry;		/* restarted after mapped I/O failed */
 	void *map_addr;			/* TD_DM_MAP: nsegs pages */
 	uint32_t pkt_page;		/* bounce page for a packet's image read */
 	struct td_pkt pkt;
@@ -102,6 +112,7 @@ struct td_ring {
 	struct td_pgnt *pgnt;		/* TD_GRANT_PERSISTENT */
 	uint32_t *map_refs;		/* scratch: grefs of one request */
 	unsigned zc_ok, zc_fail;	/* mapped I/Os that worked / fell back */
+	unsigned map_pages;		/* mode map: mapped by requests in flight */
 	unsigned inflight;		/* dispatched to the image */
 	unsigned busy;			/* consumed, not yet answered */
 	struct td_req *reqs;
@@ -143,6 +154,8 @@ static void req_free_pages(struct td_req *q)
 	case TD_DM_MAP:
 		td_ctx.xops->unmap(td_ctx.xh, q->map_addr, q->nsegs);
 		q->map_addr = NULL;
+		r->map_pages -= q->nsegs;
+		td_map_pages -= q->nsegs;
 		return;
 	case TD_DM_PGNT:
 		for (i = 0; i < q->nsegs; i++)
@@ -274,12 +287,19 @@ static int req_zc_map(struct td_req *q)
 	int err;
 
 	if (r->mode == TD_GRANT_MAP) {
+		if (r->map_pages + q->nsegs > TD_MAP_RING_MAX ||
+		    td_map_pages + q->nsegs > TD_MAP_PROC_MAX) {
+			r->counters[TD_STAT_MAP_CAPPED]++;
+			return -ENOSPC;
+		}
 		for (i = 0; i < q->nsegs; i++)
 			r->map_refs[i] = q->segs[i].gref;
 		err = td_ctx.xops->map(td_ctx.xh, r->p.domid, q->nsegs,
 				       r->map_refs, writable, &addr);
 		if (err)
 			return err;
+		r->map_pages += q->nsegs;
+		td_map_pages += q->nsegs;
 		q->map_addr = addr;
 		for (i = 0; i < q->nsegs; i++)
 			req_zc_iov(q, i, (uint8_t *)addr + (size_t)i * XENIO_PAGE_SIZE);
@@ -317,22 +337,38 @@ static int req_zc_retry(struct td_req *q, int err)
 	req_free_pages(q);
 	q->dmode = TD_DM_BOUNCE;
 	q->no_zc = 1;
+	q->zc_retry = (uint8_t)-err;
 	r->inflight--;
 	if (q->ordered)
 		r->ordered_inflight = 0;
 	TD_RL(TD_LOG_DEBUG, r->prefix, "id %llu: I/O on mapped pages: %s; bounce",
 	      (unsigned long long)q->br.id, strerror(-err));
-	if (++r->zc_fail >= TD_ZC_GIVE_UP && !r->zc_ok && !r->zc_off) {
-		r->zc_off = 1;
-		td_log(TD_LOG_WARN, r->prefix,
-		       "I/O on mapped guest pages fails (%s): grant copy from now on",
-		       strerror(-err));
-	}
 	q->next = r->wait_head;
 	r->wait_head = q;
 	if (!r->wait_tail)
 		r->wait_tail = q;
 	return 1;
+}
+
+/*
+ * q, restarted through bounce pages after its I/O on mapped pages failed,
+ * worked that way: the mapping was to blame. A ring where that keeps
+ * happening, and mapped I/O never worked, stops mapping. (An I/O that
+ * fails through bounce pages too, e.g. a misaligned O_DIRECT request,
+ * says nothing about mappings and does not count.)
+ */
+static void req_zc_blame(struct td_req *q)
+{
+	struct td_ring *r = q->ring;
+
+	if (!q->zc_retry)
+		return;
+	if (++r->zc_fail >= TD_ZC_GIVE_UP && !r->zc_ok && !r->zc_off) {
+		r->zc_off = 1;
+		td_log(TD_LOG_WARN, r->prefix,
+		       "I/O on mapped guest pages fails (%s): grant copy from now on",
+		       strerror(q->zc_retry));
+	}
 }
 
 /* Copy the answered packet page back to the guest and answer OKAY. */
@@ -396,6 +432,7 @@ static int req_queue_io(struct td_req *q, enum td_io_op op)
 		io->offset = q->br.sector << BLKIF_SECTOR_SHIFT;
 		io->iov = q->iov;
 		io->iovcnt = q->nsegs;
+		io->mapped = q->dmode != TD_DM_BOUNCE;
 		for (i = 0; i < q->nsegs; i++)
 			io->len += q->iov[i].iov_len;
 	}
@@ -434,8 +471,11 @@ static void io_done(struct td_io *io, int64_t res)
 	}
 	switch (io->op) {
 	case TD_IO_READ:
-		if (q->dmode != TD_DM_BOUNCE)
+		if (q->dmode != TD_DM_BOUNCE) {
 			r->zc_ok++;
+			r->counters[TD_STAT_ZERO_COPY]++;
+		}
+		req_zc_blame(q);
 		err = q->dmode == TD_DM_BOUNCE ? req_copy(q, 1) : 0;
 		if (err < 0)
 			status = grant_error(q, err);
@@ -443,8 +483,11 @@ static void io_done(struct td_io *io, int64_t res)
 			r->counters[TD_STAT_SECT_READ] += io->len >> BLKIF_SECTOR_SHIFT;
 		break;
 	case TD_IO_WRITE:
-		if (q->dmode != TD_DM_BOUNCE)
+		if (q->dmode != TD_DM_BOUNCE) {
 			r->zc_ok++;
+			r->counters[TD_STAT_ZERO_COPY]++;
+		}
+		req_zc_blame(q);
 		r->counters[TD_STAT_SECT_WRITE] += io->len >> BLKIF_SECTOR_SHIFT;
 		if (q->ordered) {
 			/* data of a FLUSH/BARRIER is written: now make it stable */
@@ -668,6 +711,7 @@ static void req_accept(struct td_req *q)
 	q->packet = 0;
 	q->dmode = TD_DM_BOUNCE;
 	q->no_zc = 0;
+	q->zc_retry = 0;
 	q->segs = q->br.seg;
 	q->nsegs = 0;
 	switch (q->br.ring_op) {

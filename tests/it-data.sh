@@ -4,7 +4,9 @@
 # indirect requests, both I/O engines, every data-access mode (grant copy,
 # map per request, persistent grants: the guest then keeps its pages
 # granted and copies data in and out of them).  The zero-copy modes run
-# fewer ring orders (the ring size does not change their data path).
+# fewer ring orders (the ring size does not change their data path), and
+# must serve requests on mapped pages (counter zero_copy); map per request
+# copies once too many pages are mapped in flight (counter map_capped).
 # Copy mode runs without busy polling, the others with it.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
@@ -45,6 +47,22 @@ for eng in io_uring libaio; do
 	o=$(sf --open "raw:$IMG" --order 2 --indirect verify --count 300 --seed $$) || fail "verify ($mode $eng): $o"
 	[ "$(echo "$o" | kv verify)" = ok ] || fail "verify ($mode $eng) did not report ok: $o"
 	note "$mode $eng: $(echo "$o" | tr '\n' ' ')"
+	# the zero-copy modes do serve requests on mapped guest pages
+	zc=$(echo "$o" | kv zero_copy)
+	case $mode in
+	copy) [ "$zc" = 0 ] || fail "copy mode reports zero_copy=$zc" ;;
+	*) [ "${zc:-0}" -gt 0 ] || fail "$mode: no request on mapped pages (zero_copy=$zc)" ;;
+	esac
+	if [ $mode = map ]; then
+		# 32 x 1 MiB in flight = 8192 pages, more than a ring may map at
+		# once (2048): the rest is copied, and the data stay right
+		o=$(sf --open "raw:$IMG" --order 2 --indirect load --rw randrw --bs 1M --qd 32 \
+			--ios 400 --verify --seed $$) || fail "map: 1 MiB load at QD 32: $o"
+		[ "$(echo "$o" | kv verify)" = ok ] || fail "map: 1 MiB load at QD 32: $o"
+		[ "$(echo "$o" | kv map_capped)" -gt 0 ] ||
+			fail "map: 8192 pages in flight were never capped: $o"
+		note "map $eng, 1 MiB QD 32: $(echo "$o" | grep -E '^(ios|map_capped|zero_copy)=' | tr '\n' ' ')"
+	fi
 	stop_tapdisk "$TD_PID"
 done
 done

@@ -177,8 +177,11 @@ done
 
 # ---- zero copy (map, persistent): I/O on the guest's pages that fails
 # with EFAULT / EINVAL (unpinnable pages, O_DIRECT alignment) is done again
-# through bounce pages: once, the guest sees nothing; always, the request
-# fails (the bounce I/O fails too) and after 8 the ring stops mapping.
+# through bounce pages: a few times, the guest sees nothing; when mapped
+# I/O always fails and the bounce retries work (fault mapped=1), the guest
+# still sees nothing and after 8 the ring stops mapping; when the bounce
+# I/O fails too, the mapping is not to blame: the requests fail and the
+# ring keeps mapping.
 for mode in map persistent; do
 	start_tapdisk io_uring "$mode"
 	for e in efault einval; do
@@ -189,13 +192,25 @@ for mode in map persistent; do
 	done
 	[ "$(grep -c 'grant copy from now on' "$WORK/tapdisk.log.tmp")" = 0 ] ||
 		fail "$mode: a few failures made the ring give up mapping"
-	vopen 1 "fault:error=efault:raw:$IMG"
-	# one ring, 20 reads: every one fails, the ring gives up after 8
+	# every I/O fails, bounced or not: 20 errors, and mapping goes on
+	vopen 1 "fault:error=einval:raw:$IMG"
 	o=$(sf --minor 1 --qd 1 load --rw randread --bs 4096 --ios 20 2>&1) || true
 	expect errors 20 "$o"
 	alive "$TD_PID"
+	[ "$(grep -c 'grant copy from now on' "$WORK/tapdisk.log.tmp")" = 0 ] ||
+		fail "$mode: failures of the bounce I/O too made the ring give up mapping"
+	vclose 1
+	# only mapped I/O fails: no error reaches the guest, the ring gives
+	# up mapping after 8, later requests are copied (zero_copy stays)
+	vopen 1 "fault:error=efault,mapped=1:raw:$IMG"
+	o=$(sf --minor 1 --qd 1 load --rw randrw --bs 4096 --ios 40 --verify --seed 9 2>&1) ||
+		fail "$mode mapped=1: $o"
+	expect errors 0 "$o"
+	expect verify ok "$o"
+	expect zero_copy 0 "$o"
+	alive "$TD_PID"
 	grep -q 'grant copy from now on' "$WORK/tapdisk.log.tmp" ||
-		fail "$mode: the ring kept mapping after 20 failures"
+		fail "$mode: the ring kept mapping after 40 mapped I/Os failed"
 	vclose 1
 	stop_tapdisk "$TD_PID"
 	: > "$WORK/tapdisk.log.tmp"

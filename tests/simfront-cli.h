@@ -59,6 +59,9 @@ struct sf_cli {
 };
 
 /* Print "key=value" on stdout (unless --quiet). */
+/* Print the VBD's counter idx (TD_STAT_*) as key=value, if STATUS has it. */
+void sf_print_counter(const struct sf_cli *c, struct simfront *f,
+		      const char *key, unsigned idx);
 void sf_kv(const struct sf_cli *c, const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* Print "simfront: message" on stderr. */

@@ -45,8 +45,8 @@ static int64_t vbd_counter(struct simfront *f, unsigned idx)
 	return val;
 }
 
-static void print_counter(const struct sf_cli *c, struct simfront *f,
-			  const char *key, unsigned idx)
+void sf_print_counter(const struct sf_cli *c, struct simfront *f,
+		      const char *key, unsigned idx)
 {
 	int64_t v = vbd_counter(f, idx);
 
@@ -268,6 +268,8 @@ out:
 	sf_kv(c, "errors", "%" PRIu64, v.errors);
 	sf_kv(c, "mismatches", "%" PRIu64, v.mismatches);
 	sf_kv(c, "unverified", "%" PRIu64, v.unverified);
+	sf_print_counter(c, f, "zero_copy", TD_STAT_ZERO_COPY);
+	sf_print_counter(c, f, "map_capped", TD_STAT_MAP_CAPPED);
 	sf_kv(c, "verify", "%s", ok ? "ok" : "FAIL");
 	for (b = 0; v.bufs && b < in->queue_depth; b++)
 		free(v.bufs[b]);
@@ -438,7 +440,7 @@ static int finish_one(struct sf_cli *c, struct simfront *f, int st,
 	if (report_local(st, what))
 		return SF_EXIT_FAIL;
 	print_status(c, st);
-	print_counter(c, f, ckey, cidx);
+	sf_print_counter(c, f, ckey, cidx);
 	return st == BLKIF_RSP_OKAY ? SF_EXIT_OK : SF_EXIT_FAIL;
 }
 

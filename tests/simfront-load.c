@@ -538,6 +538,9 @@ int sf_cmd_load(struct sf_cli *c, struct simfront *f)
 		sf_kv(c, "flushes", "%" PRIu64, l->flushes);
 		sf_kv(c, "flush_errors", "%" PRIu64, l->flush_errors);
 	}
+	/* the VBD's counters (every ring of it, this run and earlier ones) */
+	sf_print_counter(c, f, "zero_copy", TD_STAT_ZERO_COPY);
+	sf_print_counter(c, f, "map_capped", TD_STAT_MAP_CAPPED);
 	ok = rc == 0 && !l->errors && !st->bad_rsp && !l->flush_errors &&
 	     !l->log_failed;
 	if (c->verify) {

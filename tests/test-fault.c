@@ -154,6 +154,7 @@ static void test_specs(void)
 		"fault:sector=5-3:ram:1M", "fault:sector=a:ram:1M", "fault:sector=1-:ram:1M",
 		"fault:error=ebadness:ram:1M", "fault:after=1:ram:1M",
 		"fault:error=eio,after=2:ram:1M", "fault:error=eio,short=512:ram:1M",
+		"fault:error=efault,mapped=2:ram:1M", "fault:error=efault,mapped=:ram:1M",
 		"fault:short=100:ram:1M", "fault:short=512,delay_ms=1:ram:1M",
 		"fault:delay_ms=60001:ram:1M", "fault:crash_after_writes=0:ram:1M",
 		"fault:eio_rate=0.5,error=eio:ram:1M", "fault:eio_rate=0.5,rate=1:ram:1M",
