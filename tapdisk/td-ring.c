@@ -107,6 +107,7 @@ struct td_ring {
 	unsigned ordered_inflight : 1;
 	unsigned more : 1;		/* consume budget ran out: go on next sweep */
 	unsigned zc_off : 1;		/* mapped I/O does not work here */
+	unsigned pool_regions : 1;	/* slot i owns pool pages [i*max_segs, +max_segs) */
 	unsigned unarmed : 1;		/* req_event not re-armed (polling) */
 	enum td_grant_mode mode;	/* of this ring */
 	struct td_pgnt *pgnt;		/* TD_GRANT_PERSISTENT */
@@ -160,6 +161,10 @@ static void req_free_pages(struct td_req *q)
 	case TD_DM_PGNT:
 		for (i = 0; i < q->nsegs; i++)
 			td_pgnt_put(r->pgnt, q->pages[i]);
+		return;
+	}
+	if (r->pool_regions) {
+		r->pool_nfree += q->nsegs + q->packet;
 		return;
 	}
 	for (i = 0; i < q->nsegs; i++)
@@ -228,7 +233,8 @@ static int req_copy(struct td_req *q, int to_guest)
 			.offset = (uint16_t)(s->first_sect << BLKIF_SECTOR_SHIFT),
 			.len = (uint16_t)((s->last_sect - s->first_sect + 1)
 					  << BLKIF_SECTOR_SHIFT),
-			.local = q->iov[i].iov_base,
+			.local = pool_page(r, q->pages[i]) + ((size_t)s->first_sect
+							      << BLKIF_SECTOR_SHIFT),
 			.to_guest = (uint8_t)to_guest,
 		};
 	}
@@ -427,14 +433,23 @@ static int req_queue_io(struct td_req *q, enum td_io_op op)
 		io->offset = q->br.sector << BLKIF_SECTOR_SHIFT;
 		io->len = q->br.nr_sectors << BLKIF_SECTOR_SHIFT;
 	} else if (op != TD_IO_FLUSH) {
-		unsigned i;
+		unsigned i, n = 0;
 
 		io->offset = q->br.sector << BLKIF_SECTOR_SHIFT;
-		io->iov = q->iov;
-		io->iovcnt = q->nsegs;
-		io->mapped = q->dmode != TD_DM_BOUNCE;
-		for (i = 0; i < q->nsegs; i++)
+		/* segments that continue each other in memory (bounce
+		 * regions, whole pages) go as one iovec: fewer pages to pin
+		 * one by one for O_DIRECT, fewer steps for the kernel */
+		for (i = 0; i < q->nsegs; i++) {
 			io->len += q->iov[i].iov_len;
+			if (n && (uint8_t *)q->iov[n - 1].iov_base +
+				 q->iov[n - 1].iov_len == q->iov[i].iov_base)
+				q->iov[n - 1].iov_len += q->iov[i].iov_len;
+			else
+				q->iov[n++] = q->iov[i];
+		}
+		io->iov = q->iov;
+		io->iovcnt = n;
+		io->mapped = q->dmode != TD_DM_BOUNCE;
 	}
 	return td_image_queue(q->ring->vbd->img, io);
 }
@@ -523,14 +538,25 @@ static void req_start(struct td_req *q)
 	int err;
 
 	if (q->dmode == TD_DM_BOUNCE) {
+		/* a request's own region: its pages are contiguous, so its
+		 * I/O is one iovec per run of whole pages (req_queue_io) */
+		uint32_t base = (uint32_t)(q - r->reqs) * r->max_segs;
+
 		for (i = 0; i < q->nsegs; i++) {
-			q->pages[i] = r->pool_free[--r->pool_nfree];
+			q->pages[i] = r->pool_regions ? base + i
+						      : r->pool_free[--r->pool_nfree];
 			req_zc_iov(q, i, pool_page(r, q->pages[i]));
 		}
+		if (r->pool_regions)
+			r->pool_nfree -= q->nsegs;
 		q->has_pages = q->nsegs > 0;
 	}
 	if (q->packet) {
-		q->pkt_page = r->pool_free[--r->pool_nfree];
+		q->pkt_page = r->pool_regions
+			? (uint32_t)(q - r->reqs) * r->max_segs + q->nsegs
+			: r->pool_free[--r->pool_nfree];
+		if (r->pool_regions)
+			r->pool_nfree--;
 		err = req_copy(q, 0);
 		if (err < 0)
 			req_finish(q, grant_error(q, err));
@@ -922,6 +948,7 @@ static int ring_alloc(struct td_ring *r)
 	if (want < ms)
 		want = ms;
 	r->pool_pages = (unsigned)want;
+	r->pool_regions = want == (size_t)r->size * ms;
 	r->pool = mmap(NULL, want * XENIO_PAGE_SIZE, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (r->pool == MAP_FAILED) {

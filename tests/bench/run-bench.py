@@ -694,7 +694,34 @@ def print_table(rows, rtt, out=sys.stdout):
                 tot["PASS" if t["pass"] else "MISS"] += 1
     print("\ntargets: %d PASS, %d MISS (rows: %d, %d of them ~noisy)" % (
         tot["PASS"], tot["MISS"], len(rows), sum(1 for r in rows if r.get("noisy"))), file=out)
+    print_summary(rows, out)
     out.flush()
+
+
+def print_summary(rows, out):
+    """PASS/MISS per data-access mode and target, then per image and
+    placement, so that the weak spots show without reading every row."""
+    def count(sel):
+        c = {}
+        for r in rows:
+            for name, t in r["targets"].items():
+                if "pass" not in t or not sel(r):
+                    continue
+                k = c.setdefault(name, [0, 0])
+                k[0 if t["pass"] else 1] += 1
+        return "  ".join("%s %d/%d" % (n, c[n][0], c[n][0] + c[n][1])
+                         for n in ("tput", "cpu", "lat") if n in c)
+    modes = sorted(set(r["data_mode"] for r in rows))
+    print("passed/checked, per target:", file=out)
+    for m in modes:
+        print("  mode %-12s %s" % (m, count(lambda r: r["data_mode"] == m)), file=out)
+        for img in sorted(set(r["image"] for r in rows)):
+            for pl in sorted(set(r["guest_cpu_placement"] for r in rows)):
+                for eng in sorted(set(r["engine"] for r in rows)):
+                    txt = count(lambda r: (r["data_mode"], r["image"], r["guest_cpu_placement"],
+                                           r["engine"]) == (m, img, pl, eng))
+                    if txt:
+                        print("    %-9s %-5s %-8s %s" % (img, pl, eng, txt), file=out)
 
 
 # ---- main -------------------------------------------------------------------
