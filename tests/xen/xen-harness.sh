@@ -53,6 +53,7 @@
 #                      URIs: of /etc/apt/sources.list.d/*.sources, or the
 #                      first deb line of /etc/apt/sources.list)
 #   XENTAP_QEMU_ACCEL  tcg (default) or kvm
+#   XENTAP_QEMU_CPU    QEMU's -cpu under TCG (default max), e.g. max,-erms
 #   XENTAP_XEN_MEM     QEMU memory in MiB (2048); XENTAP_DOM0_MEM (1024M)
 #   XENTAP_XEN_SMP     vCPUs of the machine and of dom0 (2)
 #   XENTAP_DOM0_ARGS / XENTAP_XEN_ARGS   extra kernel / Xen arguments
@@ -329,7 +330,7 @@ if [ $BUILD_ONLY = 1 ]; then cp "$RUN/dom0.cpio.gz" "$W/dom0.cpio.gz"; log "init
 # --- 3. boot -------------------------------------------------------------------
 case $ACCEL in
     kvm) ACCEL_ARGS=(-accel kvm -cpu host) ;;
-    *)   ACCEL_ARGS=(-accel tcg,thread=multi -cpu max) ;;
+    *)   ACCEL_ARGS=(-accel tcg,thread=multi -cpu "${XENTAP_QEMU_CPU:-max}") ;;
 esac
 # smap=0: under TCG, Xen 4.17/4.20 with SMAP fault in create_bounce_frame on
 # dom0's stack and dom0 dies at once. bootscrub=0 saves TCG time.
