@@ -87,6 +87,12 @@ if command -v perf >/dev/null 2>&1; then
         echo "--- perf report --no-children --sort comm,sym (/dev/$d)"
         perf report -i /tmp/perf.$d --stdio --no-children --sort comm,sym -g none 2>/dev/null |
             grep -v '^#' | grep -v '^$' | head -45
+        if [ $d != xvdc ]; then
+            echo "--- perf report --no-children --comms tapdisk --sort sym -g caller (/dev/$d)"
+            perf report -i /tmp/perf.$d --stdio --no-children --comms tapdisk --sort sym \
+                -g caller,2,callee,function,percent --max-stack 8 2>/dev/null |
+                grep -v '^#' | grep -v '^$' | head -60
+        fi
         rm -f /tmp/perf.$d
     done
     for p in $(pidof tapdisk); do
