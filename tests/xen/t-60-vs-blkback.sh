@@ -73,6 +73,8 @@ done
 # during the 1 MiB QD 8 read row, system-wide, for tapdisk (copy and
 # persistent) and for blkback
 if command -v perf >/dev/null 2>&1; then
+    mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
+    mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
     for d in xvdb xvdd xvdc; do
         say "== perf: xt-io /dev/$d read 1048576 8, perf record -a -e cpu-clock -g for 4 s"
         bounded 120 xt-io /dev/$d read 1048576 8 6 >/tmp/xtio.$d 2>&1 &
@@ -81,6 +83,16 @@ if command -v perf >/dev/null 2>&1; then
         perf record -q -a -e cpu-clock -F 999 -g -o /tmp/perf.$d -- sleep 4 >/dev/null 2>&1 ||
             echo "perf record failed"
         wait $xp; echo "  xt-io: $(cat /tmp/xtio.$d)"
+        # system calls (each one is a trip through Xen in a PV dom0)
+        if [ $d != xvdc ]; then
+            bounded 120 xt-io /dev/$d read 1048576 8 5 >/tmp/xtio.$d 2>&1 &
+            xp=$!
+            sleep 1
+            tp=$(cat $ST/$d | cut -d' ' -f1)
+            echo "--- perf trace -s -p $tp -- sleep 2 (/dev/$d, system calls of tapdisk's threads)"
+            perf trace -s -p $tp -- sleep 2 2>&1 >/dev/null | grep -v '^$' | head -40
+            wait $xp; echo "  xt-io: $(cat /tmp/xtio.$d)"
+        fi
         echo "--- perf report --no-children --sort comm (/dev/$d)"
         perf report -i /tmp/perf.$d --stdio --no-children --sort comm -g none 2>/dev/null |
             grep -v '^#' | grep -v '^$' | head -12
