@@ -689,6 +689,32 @@ static const struct blkif_limits *ring_limits(struct td_ring *r)
 	return &r->lim_ro;
 }
 
+/*
+ * Persistent grants: blkfront keeps its indirect pages granted as it keeps
+ * its data pages, so take them from the cache and copy them into the
+ * private ind_buf (the guest may change its page meanwhile: everything is
+ * decoded and checked from the copy) instead of one grant-copy system call
+ * and hypercall per request. 0, or negative: use grant copy.
+ */
+static int req_fetch_indirect_pgnt(struct td_req *q, unsigned npages)
+{
+	struct td_ring *r = q->ring;
+	uint8_t *page;
+	uint32_t h;
+	unsigned i;
+	int err;
+
+	for (i = 0; i < npages; i++) {
+		err = td_pgnt_get(r->pgnt, q->br.indirect_grefs[i], 0, &page, &h);
+		if (err)
+			return err;
+		memcpy(r->ind_buf + (size_t)i * XENIO_PAGE_SIZE, page,
+		       XENIO_PAGE_SIZE);
+		td_pgnt_put(r->pgnt, h);
+	}
+	return 0;
+}
+
 /* Fetch and check the segments of an indirect request. */
 static enum blkif_bad req_fetch_indirect(struct td_req *q, int *grant_err)
 {
@@ -697,6 +723,8 @@ static enum blkif_bad req_fetch_indirect(struct td_req *q, int *grant_err)
 	uint64_t total;
 	int err;
 
+	if (r->pgnt && req_fetch_indirect_pgnt(q, npages) == 0)
+		goto decode;
 	for (i = 0; i < npages; i++)
 		r->cseg[i] = (struct xenio_copy_seg){
 			.gref = q->br.indirect_grefs[i],
@@ -712,6 +740,7 @@ static enum blkif_bad req_fetch_indirect(struct td_req *q, int *grant_err)
 		*grant_err = err;
 		return BLKIF_BAD__COUNT;
 	}
+decode:
 	for (i = 0; i < q->br.nr_segs; i++)
 		blkif_indirect_seg_decode(r->ind_buf + (size_t)(i / BLKIF_SEGS_PER_INDIRECT_PAGE) *
 						       XENIO_PAGE_SIZE,

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# xentap-timeout: 600
+# xentap-timeout: 900
 #
 # A comparison, not a pass/fail benchmark: the same dom0 blkfront against
 # tapdisk with grant copy (xvdb, backend/vbd3, tapback), tapdisk with
@@ -68,6 +68,52 @@ for row in "randread 4096 1" "randwrite 4096 1" "read 1048576 1" "write 1048576 
         'BEGIN{printf "%-24s %9d %9d %9d %7.2f %7.2f   (runs: %s)\n", n, t, p, k, (k ? t / k : 0), (k ? p / k : 0), runs}' |
         sed 's/^/  BENCH: /'
 done
+
+# With perf in dom0 (XENTAP_XEN_PERF=1 on the host): where the CPU goes
+# during the 1 MiB QD 8 read row, system-wide, for tapdisk (copy and
+# persistent) and for blkback
+if command -v perf >/dev/null 2>&1; then
+    mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
+    mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+    for d in xvdb xvdd xvdc; do
+        say "== perf: xt-io /dev/$d read 1048576 8, perf record -a -e cpu-clock -g for 4 s"
+        bounded 120 xt-io /dev/$d read 1048576 8 6 >/tmp/xtio.$d 2>&1 &
+        xp=$!
+        sleep 1
+        perf record -q -a -e cpu-clock -F 999 -g -o /tmp/perf.$d -- sleep 4 >/dev/null 2>&1 ||
+            echo "perf record failed"
+        wait $xp; echo "  xt-io: $(cat /tmp/xtio.$d)"
+        # system calls (each one is a trip through Xen in a PV dom0)
+        if [ $d != xvdc ]; then
+            bounded 120 xt-io /dev/$d read 1048576 8 5 >/tmp/xtio.$d 2>&1 &
+            xp=$!
+            sleep 1
+            tp=$(cat $ST/$d | cut -d' ' -f1)
+            echo "--- perf trace -s -p $tp -- sleep 2 (/dev/$d, system calls of tapdisk's threads)"
+            perf trace -s -p $tp -- sleep 2 2>&1 >/dev/null | grep -v '^$' | head -40
+            wait $xp; echo "  xt-io: $(cat /tmp/xtio.$d)"
+        fi
+        echo "--- perf report --no-children --sort comm (/dev/$d)"
+        perf report -i /tmp/perf.$d --stdio --no-children --sort comm -g none 2>/dev/null |
+            grep -v '^#' | grep -v '^$' | head -12
+        echo "--- perf report --no-children --sort comm,sym (/dev/$d)"
+        perf report -i /tmp/perf.$d --stdio --no-children --sort comm,sym -g none 2>/dev/null |
+            grep -v '^#' | grep -v '^$' | head -45
+        if [ $d != xvdc ]; then
+            echo "--- perf report --no-children --comms tapdisk --sort sym -g caller (/dev/$d)"
+            perf report -i /tmp/perf.$d --stdio --no-children --comms tapdisk --sort sym \
+                -g caller,2,callee,function,percent --max-stack 8 2>/dev/null |
+                grep -v '^#' | grep -v '^$' | head -60
+        fi
+        rm -f /tmp/perf.$d
+    done
+    for p in $(pidof tapdisk); do
+        echo "--- tapdisk $p: threads (comm utime stime voluntary/involuntary switches)"
+        for t in /proc/$p/task/*; do
+            echo "  $(cat $t/comm) $(cut -d' ' -f14,15 $t/stat) $(awk '/ctxt_switches/ {printf "%s ", $2}' $t/status)"
+        done
+    done
+fi
 
 say "== data check on all three"
 pattern /tmp/pat 8

@@ -53,9 +53,16 @@
 #                      URIs: of /etc/apt/sources.list.d/*.sources, or the
 #                      first deb line of /etc/apt/sources.list)
 #   XENTAP_QEMU_ACCEL  tcg (default) or kvm
+#   XENTAP_QEMU_CPU    QEMU's -cpu under TCG (default max), e.g. max,-erms
 #   XENTAP_XEN_MEM     QEMU memory in MiB (2048); XENTAP_DOM0_MEM (1024M)
 #   XENTAP_XEN_SMP     vCPUs of the machine and of dom0 (2)
 #   XENTAP_DOM0_ARGS / XENTAP_XEN_ARGS   extra kernel / Xen arguments
+#   XENTAP_XEN_PERF    1: add perf (Debian's linux-perf for the suite's kernel,
+#                      fetched into the cache) to the overlay, with the shared
+#                      libraries it needs from the host (the host needs them,
+#                      e.g. linux-perf installed there too); tests that find
+#                      perf in dom0 profile with it (t-60). Off by default:
+#                      it adds some 25 MiB to the initramfs
 # Exit status: the test's (0 pass, 1 fail, 77 skip, ...); 124 timeout;
 # 125 no exit marker (dom0 or Xen crashed, QEMU died); 2 usage or build error.
 set -euo pipefail
@@ -286,6 +293,20 @@ if [ ! -x "$XTIO" ] || [ "$HERE/xt-io.c" -nt "$XTIO" ]; then
     gcc -O2 -Wall -Wextra -o "$XTIO" "$HERE/xt-io.c" || die "cannot build xt-io"
 fi
 addbin "$XTIO" /usr/local/bin/xt-io
+# perf (optional): the suite's linux-perf, its libraries through ldd below
+if [ "${XENTAP_XEN_PERF:-0}" = 1 ]; then
+    ls "$DEBS"/linux-perf_*.deb >/dev/null 2>&1 || { chown _apt "$DEBS" 2>/dev/null || true
+        (cd "$DEBS" && apt-get "${APT_O[@]}" download -q linux-perf >/dev/null); } ||
+        die "XENTAP_XEN_PERF=1: apt-get download linux-perf failed"
+    mkdir -p "$RUN/perf"
+    for d in "$DEBS"/linux-perf_*.deb; do dpkg-deb -x "$d" "$RUN/perf"; done
+    f=$RUN/perf/usr/bin/perf
+    head -c4 "$f" 2>/dev/null | grep -q ELF || f=$(ls "$RUN"/perf/usr/bin/perf_[0-9]* 2>/dev/null | head -1)
+    [ -f "$f" ] || die "XENTAP_XEN_PERF=1: no perf binary in linux-perf"
+    addbin "$f" /usr/bin/perf
+    ldd "$f" | grep -q 'not found' && log "warning: perf needs libraries the host lacks: $(ldd "$f" | awk '/not found/ {printf "%s ", $1}')"
+    rm -rf "$RUN/perf"
+fi
 for spec in "${ADDS[@]}"; do
     src=${spec%%:*}; dst=${spec#*:}; [ "$dst" = "$spec" ] && dst=/usr/local/bin/$(basename "$src")
     [ -e "$src" ] || die "-a $src: not found"
@@ -309,7 +330,7 @@ if [ $BUILD_ONLY = 1 ]; then cp "$RUN/dom0.cpio.gz" "$W/dom0.cpio.gz"; log "init
 # --- 3. boot -------------------------------------------------------------------
 case $ACCEL in
     kvm) ACCEL_ARGS=(-accel kvm -cpu host) ;;
-    *)   ACCEL_ARGS=(-accel tcg,thread=multi -cpu max) ;;
+    *)   ACCEL_ARGS=(-accel tcg,thread=multi -cpu "${XENTAP_QEMU_CPU:-max}") ;;
 esac
 # smap=0: under TCG, Xen 4.17/4.20 with SMAP fault in create_bounce_frame on
 # dom0's stack and dom0 dies at once. bootscrub=0 saves TCG time.
