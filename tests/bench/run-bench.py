@@ -514,9 +514,9 @@ class Tapdisk:
             os.makedirs(self.args.perf, exist_ok=True)
             self.nperf = getattr(self, "nperf", 0) + 1
             pcpu = self.args.cpu_other if cpu == self.args.cpu_td else self.args.cpu_td
-            data = os.path.join(self.args.perf, "%s.%s.%s.%s.%d.perf.data" % (
+            data = os.path.join(self.args.perf, "%s.%s.%s.%s.%s.%d.perf.data" % (
                 name, self.image, self.engine, "same" if cpu == self.args.cpu_td else "other",
-                self.nperf))
+                self.mode, self.nperf))
             perf = subprocess.Popen(["taskset", "-c", str(pcpu), "perf", "record", "-q",
                                      "-e", "cpu-clock", "-F", "10000", "-g", "-p",
                                      str(self.pid), "-o", data],

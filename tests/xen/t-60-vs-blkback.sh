@@ -19,7 +19,10 @@ insmod /lib/modules/xentap/extra/xen-blkback.ko 2>/dev/null || skip "no xen-blkb
 
 start_tapback
 truncate -s 128M /tmp/t.img /tmp/k.img /tmp/p.img
+# tapdisk with grant copy (persistent grants are the default)
+export XENTAP_TD_ARGS="--grant copy"
 attach xvdb /tmp/t.img w
+unset XENTAP_TD_ARGS
 # a second tapdisk with persistent grants: blkfront negotiates them with
 # tapback (feature-persistent) as it does with blkback
 export XENTAP_TD_ARGS="--grant persistent"
