@@ -41,10 +41,9 @@ static void usage(FILE *f)
 		"  -e, --engine NAME        I/O engine: auto (default), io_uring, libaio\n"
 		"                           (also from $XENTAP_ENGINE)\n"
 		"  -d, --domid N            domain this backend runs in (default 0)\n"
-		"  -g, --grant MODE         guest data access: persistent (default;\n"
-		"                           offer feature-persistent, cache mappings;\n"
-		"                           rings without it copy), copy (grant copy)\n"
-		"                           or map (map per request)\n"
+		"  -g, --grant MODE         guest data access: copy (default; grant\n"
+		"                           copy), map (map per request) or persistent\n"
+		"                           (offer feature-persistent, cache mappings)\n"
 		"                           (also from $XENTAP_GRANT)\n"
 		"  -P, --poll-us N          after work, poll the rings and the engine\n"
 		"                           for N microseconds before sleeping\n"
@@ -216,7 +215,6 @@ int main(int argc, char **argv)
 		}
 		td_ctx.poll_us = (unsigned)poll_val;
 	}
-	td_ctx.grant_mode = TD_GRANT_PERSISTENT;
 	if (grant && *grant &&
 	    td_grant_mode_parse(grant, &td_ctx.grant_mode) < 0) {
 		fprintf(stderr, "tapdisk: bad grant mode '%s' (copy, map, persistent)\n",
