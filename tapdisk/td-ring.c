@@ -107,7 +107,7 @@ struct td_ring {
 	unsigned ordered_inflight : 1;
 	unsigned more : 1;		/* consume budget ran out: go on next sweep */
 	unsigned zc_off : 1;		/* mapped I/O does not work here */
-	unsigned pool_regions : 1;	/* slot i owns pool pages [i*max_segs, +max_segs) */
+	unsigned pool_regions : 1;	/* slot i owns pool pages (pool_take) */
 	unsigned unarmed : 1;		/* req_event not re-armed (polling) */
 	enum td_grant_mode mode;	/* of this ring */
 	struct td_pgnt *pgnt;		/* TD_GRANT_PERSISTENT */
@@ -141,6 +141,26 @@ static inline uint8_t *pool_page(struct td_ring *r, uint32_t i)
 	return r->pool + (size_t)i * XENIO_PAGE_SIZE;
 }
 
+/*
+ * Bounce pages. With pool_regions, request slot i owns pages
+ * [i * max_segs, (i + 1) * max_segs): a request's pages are contiguous (its
+ * I/O goes as one iovec per run, see req_queue_io). Otherwise they come
+ * from the stack of free pages. pool_nfree counts free pages either way.
+ */
+static uint32_t pool_take(struct td_ring *r, const struct td_req *q, unsigned k)
+{
+	r->pool_nfree--;
+	return r->pool_regions ? (uint32_t)(q - r->reqs) * r->max_segs + k
+			       : r->pool_free[r->pool_nfree];
+}
+
+static void pool_give(struct td_ring *r, uint32_t page)
+{
+	if (!r->pool_regions)
+		r->pool_free[r->pool_nfree] = page;
+	r->pool_nfree++;
+}
+
 /* ---- responses -------------------------------------------------------- */
 
 static void req_free_pages(struct td_req *q)
@@ -163,14 +183,10 @@ static void req_free_pages(struct td_req *q)
 			td_pgnt_put(r->pgnt, q->pages[i]);
 		return;
 	}
-	if (r->pool_regions) {
-		r->pool_nfree += q->nsegs + q->packet;
-		return;
-	}
 	for (i = 0; i < q->nsegs; i++)
-		r->pool_free[r->pool_nfree++] = q->pages[i];
+		pool_give(r, q->pages[i]);
 	if (q->packet)
-		r->pool_free[r->pool_nfree++] = q->pkt_page;
+		pool_give(r, q->pkt_page);
 }
 
 /* Answer a request: the only place that writes response slots. */
@@ -538,25 +554,14 @@ static void req_start(struct td_req *q)
 	int err;
 
 	if (q->dmode == TD_DM_BOUNCE) {
-		/* a request's own region: its pages are contiguous, so its
-		 * I/O is one iovec per run of whole pages (req_queue_io) */
-		uint32_t base = (uint32_t)(q - r->reqs) * r->max_segs;
-
 		for (i = 0; i < q->nsegs; i++) {
-			q->pages[i] = r->pool_regions ? base + i
-						      : r->pool_free[--r->pool_nfree];
+			q->pages[i] = pool_take(r, q, i);
 			req_zc_iov(q, i, pool_page(r, q->pages[i]));
 		}
-		if (r->pool_regions)
-			r->pool_nfree -= q->nsegs;
 		q->has_pages = q->nsegs > 0;
 	}
 	if (q->packet) {
-		q->pkt_page = r->pool_regions
-			? (uint32_t)(q - r->reqs) * r->max_segs + q->nsegs
-			: r->pool_free[--r->pool_nfree];
-		if (r->pool_regions)
-			r->pool_nfree--;
+		q->pkt_page = pool_take(r, q, q->nsegs);
 		err = req_copy(q, 0);
 		if (err < 0)
 			req_finish(q, grant_error(q, err));
