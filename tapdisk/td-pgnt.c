@@ -210,15 +210,14 @@ static int ent_map(struct td_pgnt *c, uint32_t i, uint32_t gref, int writable)
  */
 static struct td_pgnt *pgnt_victim(struct td_pgnt *c)
 {
-	unsigned share = TD_PGNT_TOTAL_MAX / (pgnt_caches ? pgnt_caches : 1);
+	unsigned share = TD_PGNT_TOTAL_MAX / pgnt_caches;	/* c is one */
 	struct td_pgnt *v, *best = NULL;
 
-	if (!c->nr_unused || c->nr >= share)
-		return c->lru_head != NIL ? c : NULL;
-	for (v = pgnt_list; v; v = v->gnext)
-		if (v != c && v->lru_head != NIL && v->nr > share &&
-		    (!best || v->nr > best->nr))
-			best = v;
+	if (c->nr_unused && c->nr < share)
+		for (v = pgnt_list; v; v = v->gnext)
+			if (v != c && v->lru_head != NIL && v->nr > share &&
+			    (!best || v->nr > best->nr))
+				best = v;
 	if (best)
 		return best;
 	return c->lru_head != NIL ? c : NULL;

@@ -687,28 +687,31 @@ def print_table(rows, rtt, out=sys.stdout):
             print("", file=out)
         last = grp
         print(row_line(r), file=out)
-    tot = {"PASS": 0, "MISS": 0}
-    for r in rows:
-        for t in r["targets"].values():
-            if "pass" in t:
-                tot["PASS" if t["pass"] else "MISS"] += 1
+    c = tally(rows, lambda r: True)
     print("\ntargets: %d PASS, %d MISS (rows: %d, %d of them ~noisy)" % (
-        tot["PASS"], tot["MISS"], len(rows), sum(1 for r in rows if r.get("noisy"))), file=out)
+        sum(k[0] for k in c.values()), sum(k[1] for k in c.values()),
+        len(rows), sum(1 for r in rows if r.get("noisy"))), file=out)
     print_summary(rows, out)
     out.flush()
+
+
+def tally(rows, sel):
+    """{target: [passed, missed]} over the rows sel() accepts."""
+    c = {}
+    for r in rows:
+        if not sel(r):
+            continue
+        for name, t in r["targets"].items():
+            if "pass" in t:
+                c.setdefault(name, [0, 0])[0 if t["pass"] else 1] += 1
+    return c
 
 
 def print_summary(rows, out):
     """PASS/MISS per data-access mode and target, then per image and
     placement, so that the weak spots show without reading every row."""
     def count(sel):
-        c = {}
-        for r in rows:
-            for name, t in r["targets"].items():
-                if "pass" not in t or not sel(r):
-                    continue
-                k = c.setdefault(name, [0, 0])
-                k[0 if t["pass"] else 1] += 1
+        c = tally(rows, sel)
         return "  ".join("%s %d/%d" % (n, c[n][0], c[n][0] + c[n][1])
                          for n in ("tput", "cpu", "lat") if n in c)
     modes = sorted(set(r["data_mode"] for r in rows))
